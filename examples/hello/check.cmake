@@ -1,0 +1,12 @@
+# Runs the hello example and checks it printed both lines with two different pids.
+execute_process(COMMAND "${PROGRAM}" RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "hello exited with ${status}\nstdout:\n${out}\nstderr:\n${err}")
+endif()
+if(NOT out MATCHES "^main\\(\\) pid: ([0-9]+)\nchild\\(1\\) pid: ([0-9]+)\n$")
+  message(FATAL_ERROR "unexpected output:\n${out}")
+endif()
+if(CMAKE_MATCH_1 STREQUAL CMAKE_MATCH_2)
+  message(FATAL_ERROR "the child ran in the parent's process (pid ${CMAKE_MATCH_1})")
+endif()
+message(STATUS "main pid ${CMAKE_MATCH_1}, child pid ${CMAKE_MATCH_2}")

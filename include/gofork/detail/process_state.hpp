@@ -1,0 +1,44 @@
+// File: gofork/detail/process_state.hpp — internal; do not include directly.
+//
+// The untyped core of process<R>: one launched child, its pidfd and its result channel. The
+// runtime implements it; process<R> only adds decoding of the result type.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <gofork/exit_status.hpp>
+#include <gofork/options.hpp>
+
+namespace gofork::detail {
+
+class process_state;
+
+struct process_state_deleter {
+  // Kills (SIGKILL) and reaps a child nobody waited for, then releases its descriptors.
+  void operator()(process_state* state) const noexcept;
+};
+using process_state_ptr = std::unique_ptr<process_state, process_state_deleter>;
+
+// Launches the registered function `function_id` with msgpack-encoded `arguments` (an array).
+// Throws error(spawn_failed) when no child could be started; no child is left behind then.
+process_state_ptr spawn(const options& opts, const char* function_id, std::string_view arguments);
+
+pid_t state_pid(const process_state& state) noexcept;
+int state_pidfd(const process_state& state) noexcept;
+// Drains the result channel and reaps the child; idempotent.
+exit_status state_wait(process_state& state);
+// As state_wait, giving up after `limit`.
+std::optional<exit_status> state_wait_for(process_state& state, std::chrono::nanoseconds limit);
+void state_kill(process_state& state, int sig);
+// Hands the child to a background reaper; it will not become a zombie.
+void state_detach(process_state_ptr state) noexcept;
+// Waits, then returns the msgpack bytes of the result, or throws the error that explains why
+// there is none (child_exception, child_signaled, child_exited, protocol, timed_out).
+std::string_view state_result(process_state& state);
+
+}  // namespace gofork::detail

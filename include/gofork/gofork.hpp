@@ -1,0 +1,19 @@
+// File: gofork/gofork.hpp
+//
+// Everything a gofork user writes: [[gofork::forkable]], init(), process<R>, options, error.
+//
+//   #include <gofork/gofork.hpp>
+//   [[gofork::forkable]] int square(int x) { return x * x; }
+//   #include "main.gofork.hpp"            // generated: fork_square
+//   int main(int argc, char** argv) {
+//     gofork::init(argc, argv);
+//     return fork_square(7).get() == 49 ? 0 : 1;
+//   }
+#pragma once
+
+#include <gofork/attribute.hpp>
+#include <gofork/error.hpp>
+#include <gofork/exit_status.hpp>
+#include <gofork/init.hpp>
+#include <gofork/options.hpp>
+#include <gofork/process.hpp>

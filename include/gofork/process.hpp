@@ -1,0 +1,84 @@
+// File: gofork/process.hpp
+//
+// process<R>: the move-only handle on one child running a forkable function returning R.
+//
+//   gofork::process<int> p = fork_square(7);
+//   int v = p.get();                      // 49, or throws gofork::error
+//
+// Lifetime: a handle destroyed while its child still runs (no wait/get/detach) kills the child
+// with SIGKILL and reaps it — deterministic, and never a zombie. detach() lets it run on.
+// One handle is not meant to be used by two threads at once; distinct handles are independent.
+#pragma once
+
+#include <sys/types.h>
+
+#include <csignal>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include <gofork/detail/codec.hpp>
+#include <gofork/detail/process_state.hpp>
+#include <gofork/error.hpp>
+#include <gofork/exit_status.hpp>
+
+namespace gofork {
+
+template <class R>
+class process {
+ public:
+  // Made by the generated fork_* stubs and by gofork::fork; not by users.
+  explicit process(detail::process_state_ptr state) : state_(std::move(state)) {}
+
+  process(process&&) noexcept = default;
+  process& operator=(process&&) noexcept = default;
+  process(const process&) = delete;
+  process& operator=(const process&) = delete;
+  ~process() = default;
+
+  pid_t pid() const { return detail::state_pid(checked()); }
+  // A pidfd for the child: becomes readable when it ends (poll/epoll). Owned by the handle.
+  int pidfd() const { return detail::state_pidfd(checked()); }
+
+  // Blocks until the child ends and returns how; safe to call again.
+  exit_status wait() { return detail::state_wait(checked()); }
+
+  // std::nullopt when the child is still running after `limit`.
+  template <class Rep, class Period>
+  std::optional<exit_status> wait_for(std::chrono::duration<Rep, Period> limit) {
+    return detail::state_wait_for(checked(), std::chrono::duration_cast<std::chrono::nanoseconds>(limit));
+  }
+
+  // Sends `sig` to the child; does nothing once it has been reaped.
+  void kill(int sig = SIGKILL) { detail::state_kill(checked(), sig); }
+
+  // Waits and returns the function's result. Throws gofork::error when the child did not
+  // return normally: child_exception, child_signaled, child_exited, protocol or timed_out.
+  R get() {
+    std::string_view bytes = detail::state_result(checked());
+    if constexpr (std::is_void_v<R>) {
+      (void)bytes;
+    } else {
+      return detail::decode_value<R>(bytes);
+    }
+  }
+
+  // Lets the child run on unobserved; it is still reaped in the background. The handle is
+  // empty afterwards.
+  void detach() { detail::state_detach(std::move(state_)); }
+
+  // False after detach() or a move.
+  bool valid() const noexcept { return state_ != nullptr; }
+
+ private:
+  detail::process_state& checked() const {
+    if (!state_) throw std::logic_error("gofork::process: the handle is empty (detached or moved from)");
+    return *state_;
+  }
+
+  detail::process_state_ptr state_;
+};
+
+}  // namespace gofork

@@ -1,0 +1,140 @@
+// The child's side of a call, run inside init(): check that the channel really comes from our
+// parent, decode the request, run the function, send the reply, flush stdio, exit.
+#include "child.hpp"
+
+#include <cxxabi.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <typeinfo>
+
+#include <gofork/detail/codec.hpp>
+#include <gofork/detail/registry.hpp>
+
+#include "frame.hpp"
+#include "runtime_state.hpp"
+
+namespace gofork::runtime {
+namespace {
+
+std::string demangle(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status), std::free);
+  return status == 0 && out ? std::string(out.get()) : std::string(name);
+}
+
+bool send_all(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    ssize_t w = ::send(fd, data, size, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += w;
+    size -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+bool send_reply(int channel, reply_kind kind, const std::string& payload) {
+  std::string header = encode_reply_header(kind, payload.size());
+  return send_all(channel, header.data(), header.size()) && send_all(channel, payload.data(), payload.size());
+}
+
+void flush_stdio() {
+  std::cout.flush();
+  std::cerr.flush();
+  std::clog.flush();
+  std::wcout.flush();
+  std::wcerr.flush();
+  std::wclog.flush();
+  std::fflush(nullptr);
+}
+
+// No user code has run: say why on stderr, tell the parent if the channel allows, and stop.
+[[noreturn]] void refuse(int channel, const std::string& why) {
+  std::fprintf(stderr, "gofork: child %d refuses the call: %s\n", static_cast<int>(::getpid()), why.c_str());
+  if (channel >= 0) send_reply(channel, reply_kind::refused, detail::encode_value(why));
+  std::fflush(stderr);
+  ::_exit(exit_refused);
+}
+
+// The channel must be a socket whose other end belongs to our parent.
+void check_channel(const marker& m) {
+  struct stat st {};
+  if (::fstat(m.channel_fd, &st) != 0 || !S_ISSOCK(st.st_mode)) refuse(-1, "descriptor " + std::to_string(m.channel_fd) + " is not a gofork channel");
+  ucred peer{};
+  socklen_t size = sizeof peer;
+  if (::getsockopt(m.channel_fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0 || peer.pid != ::getppid()) {
+    refuse(-1, "the channel does not lead to this process's parent");
+  }
+  if (::fcntl(m.channel_fd, F_SETFD, FD_CLOEXEC) != 0 || ::fcntl(m.arguments_fd, F_SETFD, FD_CLOEXEC) != 0) {
+    refuse(m.channel_fd, "the argument descriptor is not open");
+  }
+}
+
+// Maps the sealed request memfd read-only.
+std::string_view map_request(const marker& m) {
+  struct stat st {};
+  if (::fstat(m.arguments_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+    refuse(m.channel_fd, "the argument descriptor is not a request");
+  }
+  int seals = ::fcntl(m.arguments_fd, F_GET_SEALS);
+  constexpr int required = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  if (seals < 0 || (seals & required) != required) refuse(m.channel_fd, "the request is not sealed");
+  auto size = static_cast<std::size_t>(st.st_size);
+  void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, m.arguments_fd, 0);
+  if (data == MAP_FAILED) refuse(m.channel_fd, std::string("cannot map the request: ") + std::strerror(errno));
+  ::close(m.arguments_fd);
+  return std::string_view(static_cast<const char*>(data), size);
+}
+
+}  // namespace
+
+void run_child(const marker& m) {
+  check_channel(m);
+  std::string why;
+  std::optional<request_view> request = parse_request(map_request(m), why);
+  if (!request) refuse(m.channel_fd, why);
+  if (request->call_nonce != m.call_nonce) refuse(m.channel_fd, "the request does not belong to this launch");
+  detail::invoke_fn invoke = detail::find_entry(request->function_id);
+  if (invoke == nullptr) {
+    refuse(m.channel_fd, "function '" + std::string(request->function_id) + "' is not registered in this program");
+  }
+
+  state().in_child = true;
+  detail::call call(request->arguments);
+  reply_kind kind = reply_kind::value;
+  std::string payload;
+  try {
+    invoke(call);
+    if (call.refused()) refuse(m.channel_fd, call.result());
+    payload = std::move(call.result());
+  } catch (const std::exception& e) {
+    kind = reply_kind::exception;
+    payload = detail::encode_value(std::make_tuple(demangle(typeid(e).name()), std::string(e.what())));
+  } catch (...) {
+    kind = reply_kind::exception;
+    std::type_info* type = abi::__cxa_current_exception_type();
+    payload = detail::encode_value(std::make_tuple(type ? demangle(type->name()) : std::string("unknown exception"),
+                                                   std::string()));
+  }
+  // The parent learns of the result only after the child's output is out.
+  flush_stdio();
+  bool sent = send_reply(m.channel_fd, kind, payload);
+  ::_exit(!sent ? exit_channel_lost : kind == reply_kind::value ? 0 : exit_exception);
+}
+
+}  // namespace gofork::runtime

@@ -1,0 +1,29 @@
+#include <new>
+#include <string>
+
+#include <gofork/detail/codec.hpp>
+
+namespace gofork::detail {
+
+msgpack::object_handle parse_frame(std::string_view bytes, const char* what) {
+  const std::size_t n = bytes.size();
+  // Every element of a container or string needs at least one byte of the frame, so no honest
+  // frame declares more than n of them; the depth limit bounds recursion.
+  msgpack::unpack_limit limit(n, n, n, n, n, 64);
+  std::size_t offset = 0;
+  msgpack::object_handle handle;
+  try {
+    handle = msgpack::unpack(bytes.data(), n, offset, nullptr, nullptr, limit);
+  } catch (const msgpack::unpack_error& e) {
+    throw error(error_kind::protocol, std::string("gofork: malformed ") + what + ": " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw error(error_kind::protocol, std::string("gofork: ") + what + " asks for more memory than is available");
+  }
+  if (offset != n) {
+    throw error(error_kind::protocol, std::string("gofork: ") + what + " has " + std::to_string(n - offset) +
+                                          " trailing bytes");
+  }
+  return handle;
+}
+
+}  // namespace gofork::detail

@@ -1,0 +1,104 @@
+#include "frame.hpp"
+
+#include <cstring>
+
+namespace gofork::runtime {
+namespace {
+
+constexpr char request_magic[4] = {'G', 'F', 'Q', '1'};
+constexpr char reply_magic[4] = {'G', 'F', 'R', '1'};
+
+template <class T>
+void put(std::string& out, T value) {
+  char raw[sizeof(T)];
+  std::memcpy(raw, &value, sizeof(T));
+  out.append(raw, sizeof(T));
+}
+
+template <class T>
+T get(const char* p) {
+  T value;
+  std::memcpy(&value, p, sizeof(T));
+  return value;
+}
+
+}  // namespace
+
+std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size) {
+  std::string out;
+  out.reserve(request_header_size + function_id.size());
+  out.append(request_magic, 4);
+  put<std::uint32_t>(out, protocol_version);
+  out.append(reinterpret_cast<const char*>(n.data()), n.size());
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(function_id.size()));
+  put<std::uint32_t>(out, 0);
+  put<std::uint64_t>(out, arguments_size);
+  out.append(function_id);
+  return out;
+}
+
+std::optional<request_view> parse_request(std::string_view bytes, std::string& why) {
+  if (bytes.size() < request_header_size) {
+    why = "request frame is truncated (" + std::to_string(bytes.size()) + " bytes)";
+    return std::nullopt;
+  }
+  const char* p = bytes.data();
+  if (std::memcmp(p, request_magic, 4) != 0) {
+    why = "request frame has a bad magic number";
+    return std::nullopt;
+  }
+  if (auto version = get<std::uint32_t>(p + 4); version != protocol_version) {
+    why = "request frame has protocol version " + std::to_string(version) + ", expected " +
+          std::to_string(protocol_version);
+    return std::nullopt;
+  }
+  request_view view;
+  std::memcpy(view.call_nonce.data(), p + 8, view.call_nonce.size());
+  auto id_size = get<std::uint32_t>(p + 24);
+  auto arguments_size = get<std::uint64_t>(p + 32);
+  std::uint64_t rest = bytes.size() - request_header_size;
+  if (id_size == 0 || id_size > max_function_id_size || get<std::uint32_t>(p + 28) != 0 || id_size > rest ||
+      arguments_size != rest - id_size) {
+    why = "request frame sizes do not match its length";
+    return std::nullopt;
+  }
+  view.function_id = bytes.substr(request_header_size, id_size);
+  view.arguments = bytes.substr(request_header_size + id_size);
+  return view;
+}
+
+std::string encode_reply_header(reply_kind kind, std::uint64_t payload_size) {
+  std::string out;
+  out.reserve(reply_header_size);
+  out.append(reply_magic, 4);
+  put<std::uint8_t>(out, static_cast<std::uint8_t>(kind));
+  out.append(3, '\0');
+  put<std::uint64_t>(out, payload_size);
+  return out;
+}
+
+std::optional<reply_view> parse_reply(std::string_view bytes, std::string& why) {
+  if (bytes.size() < reply_header_size) {
+    why = "reply is truncated (" + std::to_string(bytes.size()) + " bytes)";
+    return std::nullopt;
+  }
+  const char* p = bytes.data();
+  if (std::memcmp(p, reply_magic, 4) != 0) {
+    why = "reply has a bad magic number";
+    return std::nullopt;
+  }
+  auto kind = get<std::uint8_t>(p + 4);
+  if (kind < 1 || kind > 3 || p[5] != 0 || p[6] != 0 || p[7] != 0) {
+    why = "reply has an unknown kind";
+    return std::nullopt;
+  }
+  auto size = get<std::uint64_t>(p + 8);
+  if (size != bytes.size() - reply_header_size) {
+    why = "reply is truncated or too long (payload " + std::to_string(bytes.size() - reply_header_size) +
+          " of " + std::to_string(size) + " bytes)";
+    return std::nullopt;
+  }
+  return reply_view{static_cast<reply_kind>(kind), bytes.substr(reply_header_size)};
+}
+
+}  // namespace gofork::runtime

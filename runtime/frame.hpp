@@ -1,0 +1,49 @@
+// The two frames of one call. Both ends are the same build on the same machine, so integers
+// are in host byte order; every size is still checked, since the bytes cross a trust boundary.
+//
+// request (parent → child, in a sealed memfd):
+//   "GFQ1" u32 version | 16-byte nonce | u32 id size | u32 0 | u64 arguments size | id | arguments
+// reply (child → parent, on the socket):
+//   "GFR1" u8 kind | 3 zero bytes | u64 payload size | payload
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "marker.hpp"
+
+namespace gofork::runtime {
+
+inline constexpr std::uint32_t protocol_version = 1;
+inline constexpr std::size_t request_header_size = 40;
+inline constexpr std::size_t reply_header_size = 16;
+inline constexpr std::size_t max_function_id_size = 4096;
+
+enum class reply_kind : std::uint8_t {
+  value = 1,      // payload: the msgpack result
+  exception = 2,  // payload: msgpack [type name, what()]
+  refused = 3,    // payload: msgpack message; the child rejected the call (protocol error)
+};
+
+// The header and id; the arguments follow it.
+std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size);
+
+struct request_view {
+  nonce call_nonce{};
+  std::string_view function_id;
+  std::string_view arguments;
+};
+// std::nullopt with `why` set when `bytes` is not exactly one well-formed request.
+std::optional<request_view> parse_request(std::string_view bytes, std::string& why);
+
+std::string encode_reply_header(reply_kind kind, std::uint64_t payload_size);
+
+struct reply_view {
+  reply_kind kind{};
+  std::string_view payload;
+};
+std::optional<reply_view> parse_reply(std::string_view bytes, std::string& why);
+
+}  // namespace gofork::runtime

@@ -1,0 +1,183 @@
+// Waiting on a child: poll its pidfd and its channel together, so a big result never blocks
+// the child, and a grandchild holding the channel open never blocks us.
+#include "process_state.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <tuple>
+
+#include <gofork/detail/codec.hpp>
+#include <gofork/error.hpp>
+
+#include "frame.hpp"
+
+namespace gofork::detail {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// Reads what is available; closes the channel at end of file.
+void read_channel(process_state& s) {
+  while (s.channel) {
+    std::size_t old = s.reply.size();
+    std::size_t chunk = old < (1u << 16) ? (1u << 16) : old;  // grow geometrically for big results
+    s.reply.resize(old + chunk);
+    ssize_t r = ::read(s.channel.get(), s.reply.data() + old, chunk);
+    s.reply.resize(old + (r > 0 ? static_cast<std::size_t>(r) : 0));
+    if (r > 0) continue;
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    s.channel.reset();  // EOF, or an error that ends the channel just the same
+  }
+}
+
+void reap(process_state& s) {
+  siginfo_t info{};
+  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(s.pidfd.get()), &info, WEXITED | __WALL) != 0) {
+    if (errno == EINTR) continue;
+    throw error(error_kind::protocol, "gofork: the exit status of child " + std::to_string(s.pid) +
+                                          " was lost: " + std::strerror(errno));
+  }
+  if (info.si_code == CLD_EXITED) {
+    s.status = exit_status::from_exit(info.si_status);
+  } else {
+    s.status = exit_status::from_signal(info.si_status, info.si_code == CLD_DUMPED);
+  }
+}
+
+void send_signal(process_state& s, int sig) {
+  if (s.status) return;
+  ::syscall(SYS_pidfd_send_signal, s.pidfd.get(), sig, nullptr, 0);
+}
+
+// Runs until the child is reaped (true) or `until` passes (false).
+bool wait_until(process_state& s, std::optional<clock::time_point> until) {
+  while (!s.status) {
+    std::optional<clock::time_point> limit = until;
+    if (s.deadline && !s.timed_out && (!limit || *s.deadline < *limit)) limit = s.deadline;
+    int timeout_ms = -1;
+    const clock::time_point now = clock::now();
+    if (limit) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*limit - now).count();
+      timeout_ms = left < 0 ? 0 : (left > 1 << 30 ? 1 << 30 : static_cast<int>(left));
+    }
+    pollfd fds[2] = {{s.pidfd.get(), POLLIN, 0}, {s.channel ? s.channel.get() : -1, POLLIN, 0}};
+    int ready = ::poll(fds, 2, timeout_ms);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "gofork: poll");
+    }
+    if (fds[1].revents != 0) read_channel(s);
+    if (fds[0].revents != 0) {
+      read_channel(s);  // the child is gone: take what it left, never wait for EOF
+      reap(s);
+      return true;
+    }
+    if (ready == 0 || clock::now() >= limit.value_or(clock::time_point::max())) {
+      if (s.deadline && !s.timed_out && clock::now() >= *s.deadline) {
+        s.timed_out = true;
+        send_signal(s, SIGKILL);
+        continue;
+      }
+      if (until && clock::now() >= *until) return false;
+    }
+  }
+  return true;
+}
+
+std::string signal_name(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+}  // namespace
+
+void process_state_deleter::operator()(process_state* s) const noexcept {
+  if (s == nullptr) return;
+  if (!s->status) {
+    send_signal(*s, SIGKILL);
+    try {
+      wait_until(*s, std::nullopt);
+    } catch (...) {
+      // Nothing more can be done for a child whose status is lost.
+    }
+  }
+  delete s;
+}
+
+pid_t state_pid(const process_state& s) noexcept { return s.pid; }
+int state_pidfd(const process_state& s) noexcept { return s.pidfd.get(); }
+
+exit_status state_wait(process_state& s) {
+  wait_until(s, std::nullopt);
+  return *s.status;
+}
+
+std::optional<exit_status> state_wait_for(process_state& s, std::chrono::nanoseconds limit) {
+  if (wait_until(s, clock::now() + std::chrono::duration_cast<clock::duration>(limit))) return s.status;
+  return std::nullopt;
+}
+
+void state_kill(process_state& s, int sig) { send_signal(s, sig); }
+
+void state_detach(process_state_ptr s) noexcept {
+  if (!s || s->status) return;
+  process_state* raw = s.release();
+  try {
+    std::thread([raw] {
+      try {
+        wait_until(*raw, std::nullopt);
+      } catch (...) {
+      }
+      delete raw;
+    }).detach();
+  } catch (const std::system_error&) {
+    // No thread to be had: reaping now is better than leaving a zombie.
+    try {
+      wait_until(*raw, std::nullopt);
+    } catch (...) {
+    }
+    delete raw;
+  }
+}
+
+std::string_view state_result(process_state& s) {
+  wait_until(s, std::nullopt);
+  const std::string who = "gofork: child " + std::to_string(s.pid);
+  if (s.timed_out) {
+    throw error(error_kind::timed_out,
+                who + " ran longer than its timeout of " + std::to_string(s.timeout.count()) + " ms and was killed");
+  }
+  std::string why;
+  if (auto reply = runtime::parse_reply(s.reply, why)) {
+    switch (reply->kind) {
+      case runtime::reply_kind::value:
+        return reply->payload;
+      case runtime::reply_kind::exception: {
+        auto [type, what] = decode_value<std::tuple<std::string, std::string>>(reply->payload);
+        throw error(error_kind::child_exception, what.empty() ? type : type + ": " + what);
+      }
+      case runtime::reply_kind::refused:
+        throw error(error_kind::protocol, who + " refused the call: " + decode_value<std::string>(reply->payload));
+    }
+  }
+  const exit_status& st = *s.status;
+  if (st.signaled()) {
+    throw error(error_kind::child_signaled, who + " was killed by " + signal_name(st.signal()) +
+                                                (st.core_dumped() ? " (core dumped)" : ""));
+  }
+  if (!s.reply.empty() && st.success()) throw error(error_kind::protocol, who + " sent a bad reply: " + why);
+  throw error(error_kind::child_exited,
+              who + " exited with status " + std::to_string(st.code()) + " without returning a result");
+}
+
+}  // namespace gofork::detail

@@ -1,0 +1,30 @@
+// The parent's record of one child (the untyped core behind gofork::process<R>).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <gofork/detail/process_state.hpp>
+#include <gofork/exit_status.hpp>
+
+#include "unique_fd.hpp"
+
+namespace gofork::detail {
+
+class process_state {
+ public:
+  pid_t pid = -1;
+  runtime::unique_fd pidfd;    // from clone(CLONE_PIDFD); waited on with waitid(P_PIDFD)
+  runtime::unique_fd channel;  // our end of the socketpair; closed at EOF
+  std::string reply;           // everything the child sent
+  std::optional<exit_status> status;  // set once reaped
+  // From options::timeout: past `deadline` the child is killed and the call reports timed_out.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::chrono::milliseconds timeout{0};
+  bool timed_out = false;
+};
+
+}  // namespace gofork::detail

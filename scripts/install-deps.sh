@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages gofork needs, only those missing (through sudo when not root).
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ git
+  clang-14 libclang-14-dev libclang-cpp14-dev llvm-14-dev  # gofork-gen (ClangConfig.cmake is in clang-14)
+  libmsgpack-cxx-dev                                       # the wire format
+  libgtest-dev libgmock-dev                                # tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+echo "gofork: installing ${missing[*]}"
+$sudo apt-get -o DPkg::Lock::Timeout=900 update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"

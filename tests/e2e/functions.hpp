@@ -1,0 +1,42 @@
+// Forkable functions the end-to-end tests launch: declared here, defined in functions.cpp,
+// called from the *_test.cpp files through the generated functions.gofork.hpp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gofork/gofork.hpp>
+
+namespace e2e {
+
+[[gofork::forkable]] int square(int x);
+[[gofork::forkable]] int own_pid();
+[[gofork::forkable]] void write_line(int fd, const std::string& text);
+[[gofork::forkable]] std::string join(const std::vector<std::string>& parts, const std::string& separator);
+[[gofork::forkable]] double sum(std::vector<double> values);
+[[gofork::forkable]] std::vector<std::int64_t> iota_vector(std::int64_t count);
+[[gofork::forkable]] std::string describe(bool b, char c, signed char sc, unsigned char uc, short s, unsigned short us,
+                                          int i, unsigned u, long l, unsigned long ul, long long ll,
+                                          unsigned long long ull, float f, double d, char16_t c16, char32_t c32,
+                                          wchar_t wc);
+[[gofork::forkable]] std::vector<std::uint8_t> echo_bytes(std::vector<std::uint8_t> bytes);
+[[gofork::forkable]] bool marker_visible();
+[[gofork::forkable]] bool child_flag();
+[[gofork::forkable]] int nested_square(int x);
+[[gofork::forkable]] void throw_runtime_error(std::string message);
+[[gofork::forkable]] int throw_int(int value);
+[[gofork::forkable]] void abort_now();
+[[gofork::forkable]] void exit_with(int code);
+[[gofork::forkable]] void sleep_forever();
+[[gofork::forkable]] std::vector<std::string> command_line();
+[[gofork::forkable]] std::string environment(std::string name);
+[[gofork::forkable]] std::string working_directory();
+[[gofork::forkable]] void print_out_err(std::string out, std::string err);
+[[gofork::forkable]] std::vector<int> open_descriptors();
+
+namespace inner {
+[[gofork::forkable]] std::string where();
+}  // namespace inner
+
+}  // namespace e2e

@@ -1,0 +1,56 @@
+#include <gtest/gtest.h>
+
+#include "frame.hpp"
+
+namespace {
+
+using namespace gofork::runtime;
+
+nonce sample_nonce() {
+  nonce n{};
+  for (std::size_t i = 0; i < n.size(); ++i) n[i] = static_cast<std::uint8_t>(i * 17);
+  return n;
+}
+
+TEST(frame, request_round_trip) {
+  std::string bytes = encode_request_prefix(sample_nonce(), "app::square(int)", 3) + "abc";
+  std::string why;
+  auto view = parse_request(bytes, why);
+  ASSERT_TRUE(view) << why;
+  EXPECT_EQ(view->call_nonce, sample_nonce());
+  EXPECT_EQ(view->function_id, "app::square(int)");
+  EXPECT_EQ(view->arguments, "abc");
+}
+
+TEST(frame, request_defects_are_rejected) {
+  const std::string good = encode_request_prefix(sample_nonce(), "f()", 2) + "xy";
+  std::string why;
+  EXPECT_FALSE(parse_request(good.substr(0, 20), why));
+  EXPECT_FALSE(parse_request(good.substr(0, good.size() - 1), why));  // arguments cut short
+  EXPECT_FALSE(parse_request(good + "z", why));                       // trailing byte
+  std::string bad_magic = good;
+  bad_magic[0] = 'X';
+  EXPECT_FALSE(parse_request(bad_magic, why));
+  std::string bad_version = good;
+  bad_version[4] = 9;
+  EXPECT_FALSE(parse_request(bad_version, why));
+  EXPECT_NE(why.find("protocol version 9"), std::string::npos) << why;
+  EXPECT_FALSE(parse_request(encode_request_prefix(sample_nonce(), "", 0), why));  // empty id
+}
+
+TEST(frame, reply_round_trip_and_defects) {
+  std::string why;
+  std::string bytes = encode_reply_header(reply_kind::exception, 4) + "data";
+  auto view = parse_reply(bytes, why);
+  ASSERT_TRUE(view) << why;
+  EXPECT_EQ(view->kind, reply_kind::exception);
+  EXPECT_EQ(view->payload, "data");
+  EXPECT_FALSE(parse_reply(bytes.substr(0, bytes.size() - 1), why));
+  EXPECT_NE(why.find("truncated"), std::string::npos);
+  EXPECT_FALSE(parse_reply(bytes.substr(0, 8), why));
+  std::string unknown_kind = bytes;
+  unknown_kind[4] = 7;
+  EXPECT_FALSE(parse_reply(unknown_kind, why));
+}
+
+}  // namespace
