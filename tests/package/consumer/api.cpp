@@ -1,0 +1,17 @@
+#include "api.hpp"
+
+namespace numbers {
+std::vector<int> primes_below(int limit) {
+  std::vector<int> primes;
+  for (int n = 2; n < limit; ++n) {
+    bool prime = true;
+    for (int p : primes) prime = prime && n % p != 0;
+    if (prime) primes.push_back(n);
+  }
+  return primes;
+}
+}  // namespace numbers
+
+std::string greet(const std::string& who) {
+  return "hello, " + who + (gofork::is_child() ? " (from another process)" : " (in the parent!)");
+}
