@@ -109,17 +109,17 @@ void run_child(const marker& m) {
   std::optional<request_view> request = parse_request(map_request(m), why);
   if (!request) refuse(m.channel_fd, why);
   if (request->call_nonce != m.call_nonce) refuse(m.channel_fd, "the request does not belong to this launch");
-  detail::invoke_fn invoke = detail::find_entry(request->function_id);
-  if (invoke == nullptr) {
+  const detail::entry* target = detail::find_entry(request->function_id);
+  if (target == nullptr) {
     refuse(m.channel_fd, "function '" + std::string(request->function_id) + "' is not registered in this program");
   }
 
   state().in_child = true;
-  detail::call call(request->arguments);
+  detail::call call(request->arguments, target->target);
   reply_kind kind = reply_kind::value;
   std::string payload;
   try {
-    invoke(call);
+    target->invoke(call);
     if (call.refused()) refuse(m.channel_fd, call.result());
     payload = std::move(call.result());
   } catch (const std::exception& e) {

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -219,6 +220,15 @@ void reap(int pidfd) {
 process_state_ptr spawn(const options& opts, const char* function_id, std::string_view arguments) {
   runtime::runtime_state& rt = runtime::state();
   if (!rt.initialized.load()) {
+    if (std::getenv(runtime::marker_variable) != nullptr) {
+      // A child that reached a launch before init() dispatched it: launching again would
+      // recurse, so stop here.
+      std::fprintf(stderr,
+                   "gofork: process %d was started as a gofork child but launched a function before "
+                   "gofork::init() ran; call init() first in main(). Exiting.\n",
+                   static_cast<int>(::getpid()));
+      ::_exit(121);
+    }
     throw error(error_kind::spawn_failed,
                 "gofork: gofork::init(argc, argv) was not called; call it first in main() before launching a "
                 "child (a child of a program without it would run main() again)");

@@ -17,3 +17,4 @@
 #include <gofork/init.hpp>
 #include <gofork/options.hpp>
 #include <gofork/process.hpp>
+#include <gofork/dynamic.hpp>
