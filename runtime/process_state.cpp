@@ -25,19 +25,25 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-// Reads what is available; closes the channel at end of file.
-void read_channel(process_state& s) {
-  while (s.channel) {
-    std::size_t old = s.reply.size();
+// Reads what is available from a non-blocking descriptor into `out`; closes it at end of file.
+void drain(runtime::unique_fd& fd, std::string& out) {
+  while (fd) {
+    std::size_t old = out.size();
     std::size_t chunk = old < (1u << 16) ? (1u << 16) : old;  // grow geometrically for big results
-    s.reply.resize(old + chunk);
-    ssize_t r = ::read(s.channel.get(), s.reply.data() + old, chunk);
-    s.reply.resize(old + (r > 0 ? static_cast<std::size_t>(r) : 0));
+    out.resize(old + chunk);
+    ssize_t r = ::read(fd.get(), out.data() + old, chunk);
+    out.resize(old + (r > 0 ? static_cast<std::size_t>(r) : 0));
     if (r > 0) continue;
     if (r < 0 && errno == EINTR) continue;
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    s.channel.reset();  // EOF, or an error that ends the channel just the same
+    fd.reset();  // EOF, or an error that ends the stream just the same
   }
+}
+
+void read_all(process_state& s) {
+  drain(s.channel, s.reply);
+  drain(s.captured_fd[1], s.captured[1]);
+  drain(s.captured_fd[2], s.captured[2]);
 }
 
 void reap(process_state& s) {
@@ -70,15 +76,16 @@ bool wait_until(process_state& s, std::optional<clock::time_point> until) {
       auto left = std::chrono::ceil<std::chrono::milliseconds>(*limit - now).count();
       timeout_ms = left < 0 ? 0 : (left > 1 << 30 ? 1 << 30 : static_cast<int>(left));
     }
-    pollfd fds[2] = {{s.pidfd.get(), POLLIN, 0}, {s.channel ? s.channel.get() : -1, POLLIN, 0}};
-    int ready = ::poll(fds, 2, timeout_ms);
+    auto watch = [](const runtime::unique_fd& fd) { return pollfd{fd ? fd.get() : -1, POLLIN, 0}; };
+    pollfd fds[4] = {{s.pidfd.get(), POLLIN, 0}, watch(s.channel), watch(s.captured_fd[1]), watch(s.captured_fd[2])};
+    int ready = ::poll(fds, 4, timeout_ms);
     if (ready < 0) {
       if (errno == EINTR) continue;
       throw std::system_error(errno, std::generic_category(), "gofork: poll");
     }
-    if (fds[1].revents != 0) read_channel(s);
+    if (fds[1].revents != 0 || fds[2].revents != 0 || fds[3].revents != 0) read_all(s);
     if (fds[0].revents != 0) {
-      read_channel(s);  // the child is gone: take what it left, never wait for EOF
+      read_all(s);  // the child is gone: take what it left, never wait for EOF
       reap(s);
       return true;
     }
@@ -115,6 +122,8 @@ void process_state_deleter::operator()(process_state* s) const noexcept {
 }
 
 pid_t state_pid(const process_state& s) noexcept { return s.pid; }
+
+const std::string& state_captured(const process_state& s, int stream) noexcept { return s.captured[stream == 2 ? 2 : 1]; }
 int state_pidfd(const process_state& s) noexcept { return s.pidfd.get(); }
 
 exit_status state_wait(process_state& s) {

@@ -20,6 +20,8 @@ class process_state {
   runtime::unique_fd pidfd;    // from clone(CLONE_PIDFD); waited on with waitid(P_PIDFD)
   runtime::unique_fd channel;  // our end of the socketpair; closed at EOF
   std::string reply;           // everything the child sent
+  runtime::unique_fd captured_fd[3];  // [1], [2]: read ends of captured stdout / stderr
+  std::string captured[3];
   std::optional<exit_status> status;  // set once reaped
   // From options::timeout: past `deadline` the child is killed and the call reports timed_out.
   std::optional<std::chrono::steady_clock::time_point> deadline;

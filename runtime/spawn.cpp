@@ -102,9 +102,20 @@ unique_fd make_request(const runtime::nonce& n, const char* function_id, std::st
   return fd;
 }
 
-// A descriptor to install as the child's fd `target`, or an empty one for "inherit".
-unique_fd stdio_source(const redirect& r, int target) {
+// A descriptor to install as the child's fd `target`, or an empty one for "inherit". For a
+// capture, `parent_end` receives the pipe's read end.
+unique_fd stdio_source(const redirect& r, int target, unique_fd& parent_end) {
   switch (r.type()) {
+    case redirect::kind::capture: {
+      if (target == 0) fail("redirect::capture() is for stdout and stderr, not stdin", EINVAL);
+      int p[2];
+      if (::pipe2(p, O_CLOEXEC) != 0) fail("pipe for captured output", errno);
+      unique_fd read_end = checked_fd(p[0], "pipe for captured output");
+      unique_fd write_end = checked_fd(p[1], "pipe for captured output");
+      if (::fcntl(read_end.get(), F_SETFL, O_NONBLOCK) != 0) fail("fcntl captured output", errno);
+      parent_end = std::move(read_end);
+      return write_end;
+    }
     case redirect::kind::inherit:
       return unique_fd();
     case redirect::kind::null:
@@ -247,7 +258,9 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);
   unique_fd parent_end = checked_fd(pair[0], "socketpair");
   unique_fd child_end = checked_fd(pair[1], "socketpair");
-  unique_fd stdio[3] = {stdio_source(opts.in, 0), stdio_source(opts.out, 1), stdio_source(opts.err, 2)};
+  unique_fd captured[3];
+  unique_fd stdio[3] = {stdio_source(opts.in, 0, captured[0]), stdio_source(opts.out, 1, captured[1]),
+                        stdio_source(opts.err, 2, captured[2])};
 
   runtime::marker m;
   m.call_nonce = n;
@@ -300,6 +313,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   state->pidfd = std::move(pid_handle);
   if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) fail("fcntl channel", errno);
   state->channel = std::move(parent_end);
+  for (int i = 1; i < 3; ++i) state->captured_fd[i] = std::move(captured[i]);
   if (opts.timeout) {
     state->timeout = *opts.timeout;
     state->deadline = std::chrono::steady_clock::now() + *opts.timeout;

@@ -23,7 +23,7 @@ namespace gofork {
 // Where one of the child's standard streams goes.
 class redirect {
  public:
-  enum class kind { inherit, null, fd, file };
+  enum class kind { inherit, null, fd, file, capture };
 
   // The parent's stream (the default).
   static redirect inherit() { return redirect(kind::inherit, -1, {}); }
@@ -34,6 +34,10 @@ class redirect {
   // A file opened by the parent at launch: read-only for `in`; for `out`/`err` created (0666 &
   // ~umask) and truncated. A failure to open is error_kind::spawn_failed.
   static redirect file(std::string path) { return redirect(kind::file, -1, std::move(path)); }
+
+  // For `out` and `err`: collected into a string the parent reads while it waits, both streams
+  // at once (no deadlock however much the child writes); see process::captured_stdout().
+  static redirect capture() { return redirect(kind::capture, -1, {}); }
 
   redirect() = default;
   kind type() const noexcept { return kind_; }

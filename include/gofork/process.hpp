@@ -16,6 +16,7 @@
 #include <chrono>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -64,6 +65,11 @@ class process {
       return detail::decode_value<R>(bytes);
     }
   }
+
+  // What the child wrote to stdout / stderr when options::out / err was redirect::capture();
+  // complete once wait() or get() has returned, empty when not captured.
+  const std::string& captured_stdout() const { return detail::state_captured(checked(), 1); }
+  const std::string& captured_stderr() const { return detail::state_captured(checked(), 2); }
 
   // Lets the child run on unobserved; it is still reaped in the background. The handle is
   // empty afterwards.

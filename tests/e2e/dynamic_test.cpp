@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,6 +22,18 @@ std::string repeat(std::string s, int n) {
 }
 double half(double x) noexcept { return x / 2; }
 void fail(std::string message) { throw std::invalid_argument(message); }
+// Writes `size` bytes to stdout and to stderr, interleaved, so a parent reading one stream to
+// the end before the other would deadlock.
+void chatter(int size) {
+  std::string line(1023, 'o');
+  line += '\n';
+  for (int written = 0; written < size; written += 1024) {
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    line[0] = 'e';
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    line[0] = 'o';
+  }
+}
 
 template <class F>
 gofork::error expect_error(F&& f) {
@@ -74,6 +87,22 @@ TEST(dynamic, a_launcher_starts_many_times_with_its_options) {
   expect_no_children();
 }
 
+TEST(dynamic, captures_megabytes_of_stdout_and_stderr_at_once) {
+  gofork::options o;
+  o.out = gofork::redirect::capture();
+  o.err = gofork::redirect::capture();
+  auto p = gofork::fork(o, "chatter", 2 << 20);
+  p.get();
+  ASSERT_EQ(p.captured_stdout().size(), std::size_t{2} << 20);
+  ASSERT_EQ(p.captured_stderr().size(), std::size_t{2} << 20);
+  EXPECT_EQ(p.captured_stdout().find('e'), std::string::npos);
+  EXPECT_EQ(p.captured_stderr().substr(0, 3), "eoo");
+  gofork::options bad;
+  bad.in = gofork::redirect::capture();
+  EXPECT_EQ(expect_error([&] { (void)gofork::fork(bad, "chatter", 1); }).kind(), gofork::error_kind::spawn_failed);
+  expect_no_children();
+}
+
 TEST(dynamic, registering_after_init_is_refused) {
   EXPECT_THROW(gofork::register_function("late", &square), std::logic_error);
 }
@@ -85,6 +114,7 @@ int main(int argc, char** argv) {
   gofork::register_function("repeat", &repeat);
   gofork::register_function("half", &half);
   gofork::register_function("fail", &fail);
+  gofork::register_function("chatter", &chatter);
   gofork::register_function("square", &square);  // the same function again is harmless
   try {
     gofork::register_function("square", &half);

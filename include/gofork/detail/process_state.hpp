@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <gofork/exit_status.hpp>
@@ -40,5 +41,7 @@ void state_detach(process_state_ptr state) noexcept;
 // Waits, then returns the msgpack bytes of the result, or throws the error that explains why
 // there is none (child_exception, child_signaled, child_exited, protocol, timed_out).
 std::string_view state_result(process_state& state);
+// What the child wrote to a captured stdout (stream 1) or stderr (stream 2) so far.
+const std::string& state_captured(const process_state& state, int stream) noexcept;
 
 }  // namespace gofork::detail

@@ -1,0 +1,1 @@
+[[gofork::forkable]] auto compute(int x) { return x * 2; }

@@ -1,0 +1,2 @@
+template <class T>
+[[gofork::forkable]] T identity(T value);

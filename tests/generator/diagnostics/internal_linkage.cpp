@@ -1,0 +1,5 @@
+[[gofork::forkable]] static int hidden(int x);
+
+namespace {
+[[gofork::forkable]] int anonymous(int x);
+}  // namespace

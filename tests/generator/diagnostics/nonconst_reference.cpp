@@ -1,0 +1,3 @@
+#include <vector>
+
+[[gofork::forkable]] void fill(std::vector<int>& out, int count);

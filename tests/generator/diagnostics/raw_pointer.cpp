@@ -1,0 +1,5 @@
+namespace app {
+
+[[gofork::forkable]] void f(int* p);
+
+}  // namespace app

@@ -1,0 +1,3 @@
+#include <string>
+
+[[gofork::forkable]] const std::string& name();

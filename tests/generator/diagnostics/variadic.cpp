@@ -1,0 +1,1 @@
+[[gofork::forkable]] int sum(int count, ...);
