@@ -1,11 +1,19 @@
 // go-fork's dynamic API: functions registered by name before init, launched by name, with the
 // signature checked before anything is spawned. No generator involved.
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -22,6 +30,32 @@ std::string repeat(std::string s, int n) {
 }
 double half(double x) noexcept { return x / 2; }
 void fail(std::string message) { throw std::invalid_argument(message); }
+std::vector<std::uint8_t> echo(std::vector<std::uint8_t> bytes) { return bytes; }
+std::uint64_t checksum(std::vector<std::uint8_t> bytes) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::uint8_t b : bytes) h = (h ^ b) * 1099511628211ull;
+  return h;
+}
+std::vector<std::uint8_t> make_bytes(std::uint64_t size) {
+  std::vector<std::uint8_t> out(size);
+  for (std::uint64_t i = 0; i < size; ++i) out[i] = static_cast<std::uint8_t>(i * 7 + (i >> 12));
+  return out;
+}
+void no_core() {
+  rlimit zero{0, 0};
+  ::setrlimit(RLIMIT_CORE, &zero);  // a test crash needs no core file
+}
+void segfault() {
+  no_core();
+  volatile int* nowhere = nullptr;
+  *nowhere = 1;
+}
+int exit_seven() { std::exit(7); }
+int add(int a, int b) { return a + b; }
+void pause_forever() {
+  for (;;) ::pause();
+}
+
 // Writes `size` bytes to stdout and to stderr, interleaved, so a parent reading one stream to
 // the end before the other would deadlock.
 void chatter(int size) {
@@ -103,6 +137,58 @@ TEST(dynamic, captures_megabytes_of_stdout_and_stderr_at_once) {
   expect_no_children();
 }
 
+TEST(dynamic, sixty_four_mebibytes_each_way) {
+  const std::uint64_t size = std::uint64_t{64} << 20;
+  std::vector<std::uint8_t> big = make_bytes(size);
+  EXPECT_EQ(gofork::fork<std::uint64_t>("checksum", big).get(), checksum(big));
+  std::vector<std::uint8_t> back = gofork::fork<std::vector<std::uint8_t>>("make_bytes", size).get();
+  EXPECT_TRUE(back == big);
+  expect_no_children();
+}
+
+TEST(dynamic, segfault_and_exit_are_reported) {
+  auto crashed = gofork::fork("segfault");
+  auto e = expect_error([&] { crashed.get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::child_signaled);
+  EXPECT_NE(std::string(e.what()).find("SIGSEGV"), std::string::npos) << e.what();
+  EXPECT_EQ(crashed.wait().signal(), SIGSEGV);
+  EXPECT_FALSE(crashed.wait().core_dumped());
+
+  auto exited = gofork::fork<int>("exit_seven");
+  EXPECT_EQ(expect_error([&] { exited.get(); }).kind(), gofork::error_kind::child_exited);
+  EXPECT_EQ(exited.wait().code(), 7);
+  expect_no_children();
+}
+
+TEST(dynamic, eight_threads_times_a_hundred_spawns) {
+  std::atomic<int> correct{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([t, &correct] {
+      for (int i = 0; i < 100; ++i) {
+        if (gofork::fork<int>("add", t * 1000, i).get() == t * 1000 + i) ++correct;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(correct.load(), 800);
+  expect_no_children();
+}
+
+TEST(dynamic, a_detached_child_is_reaped_in_the_background) {
+  auto p = gofork::fork("pause_forever");
+  const pid_t pid = p.pid();
+  p.detach();
+  EXPECT_FALSE(p.valid());
+  EXPECT_THROW((void)p.pid(), std::logic_error);
+  ASSERT_EQ(::kill(pid, 0), 0);  // still running: detach does not kill
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  // The reaper thread collects it; wait for that (bounded), never for a fixed time.
+  for (int i = 0; i < 60000 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(::kill(pid, 0), -1) << "the detached child was not reaped";
+  expect_no_children();
+}
+
 TEST(dynamic, registering_after_init_is_refused) {
   EXPECT_THROW(gofork::register_function("late", &square), std::logic_error);
 }
@@ -115,6 +201,13 @@ int main(int argc, char** argv) {
   gofork::register_function("half", &half);
   gofork::register_function("fail", &fail);
   gofork::register_function("chatter", &chatter);
+  gofork::register_function("echo", &echo);
+  gofork::register_function("checksum", &checksum);
+  gofork::register_function("make_bytes", &make_bytes);
+  gofork::register_function("segfault", &segfault);
+  gofork::register_function("exit_seven", &exit_seven);
+  gofork::register_function("add", &add);
+  gofork::register_function("pause_forever", &pause_forever);
   gofork::register_function("square", &square);  // the same function again is harmless
   try {
     gofork::register_function("square", &half);
