@@ -18,9 +18,14 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/test_support.hpp"
+
 #include <gofork/gofork.hpp>
 
 namespace {
+
+using gofork_test::expect_error;
+using gofork_test::expect_no_children;
 
 int square(int x) { return x * x; }
 std::string repeat(std::string s, int n) {
@@ -67,24 +72,6 @@ void chatter(int size) {
     std::fwrite(line.data(), 1, line.size(), stderr);
     line[0] = 'o';
   }
-}
-
-template <class F>
-gofork::error expect_error(F&& f) {
-  try {
-    f();
-  } catch (const gofork::error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no gofork::error was thrown";
-  return gofork::error(gofork::error_kind::protocol, "none");
-}
-
-void expect_no_children() {
-  siginfo_t info{};
-  errno = 0;
-  EXPECT_EQ(::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | __WALL), -1);
-  EXPECT_EQ(errno, ECHILD);
 }
 
 TEST(dynamic, fork_by_name) {

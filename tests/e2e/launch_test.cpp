@@ -20,10 +20,15 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/test_support.hpp"
+
 #include "functions.gofork.hpp"
 #include "functions.hpp"
 
 namespace {
+
+using gofork_test::expect_error;
+using gofork_test::expect_no_children;
 
 int count_open_descriptors() {
   int count = 0;
@@ -37,10 +42,7 @@ class launch : public ::testing::Test {
  protected:
   void SetUp() override { descriptors_ = count_open_descriptors(); }
   void TearDown() override {
-    siginfo_t info{};
-    errno = 0;
-    EXPECT_EQ(::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | __WALL), -1) << "a child is left over";
-    EXPECT_EQ(errno, ECHILD);
+    expect_no_children();
     EXPECT_EQ(count_open_descriptors(), descriptors_) << "descriptors leaked";
   }
 
@@ -53,17 +55,6 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-template <class F>
-gofork::error expect_error(F&& f) {
-  try {
-    f();
-  } catch (const gofork::error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no gofork::error was thrown";
-  return gofork::error(gofork::error_kind::protocol, "none");
 }
 
 TEST_F(launch, runs_in_another_process) {

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <map>
 #include <string>
 #include <tuple>
@@ -41,6 +42,16 @@ TEST(codec, values_round_trip) {
   std::map<std::string, std::vector<int>> m{{"a", {1, 2}}, {"b", {}}};
   EXPECT_EQ(decode_value<decltype(m)>(encode_value(m)), m);
   EXPECT_EQ(gofork::detail::encode_nil(), std::string(1, '\xc0'));
+}
+
+TEST(codec, floating_point_crosses_bit_for_bit) {
+  EXPECT_TRUE(std::signbit(decode_value<double>(encode_value(-0.0))));
+  EXPECT_TRUE(std::signbit(decode_value<float>(encode_value(-0.0f))));
+  EXPECT_EQ(encode_value(2.0).size(), 9u);  // float64, not the integer 2
+  EXPECT_EQ(decode_value<double>(encode_value(1e300)), 1e300);
+  EXPECT_TRUE(std::isnan(decode_value<double>(encode_value(std::nan("")))));
+  EXPECT_EQ(decode_value<char32_t>(encode_value(U'\U0010ffff')), U'\U0010ffff');
+  EXPECT_EQ(decode_value<char16_t>(encode_value(u'\xffff')), u'\xffff');
 }
 
 TEST(codec, wrong_arity_is_protocol) {

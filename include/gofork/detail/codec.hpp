@@ -9,6 +9,8 @@
 #endif
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -18,6 +20,46 @@
 
 #include <gofork/error.hpp>
 
+// msgpack-c has no adaptors for char16_t and char32_t: they travel as unsigned integers.
+namespace msgpack {
+MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
+namespace adaptor {
+
+#define GOFORK_MSGPACK_CHAR_ADAPTOR(type, wide)                                                    \
+  template <>                                                                                      \
+  struct convert<type> {                                                                           \
+    const msgpack::object& operator()(const msgpack::object& o, type& v) const {                   \
+      v = static_cast<type>(o.as<wide>());                                                         \
+      if (static_cast<wide>(v) != o.as<wide>()) throw msgpack::type_error();                       \
+      return o;                                                                                    \
+    }                                                                                              \
+  };                                                                                               \
+  template <>                                                                                      \
+  struct pack<type> {                                                                              \
+    template <class Stream>                                                                        \
+    msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const type& v) const {         \
+      return o.pack(static_cast<wide>(v));                                                         \
+    }                                                                                              \
+  };                                                                                               \
+  template <>                                                                                      \
+  struct object<type> {                                                                            \
+    void operator()(msgpack::object& o, type v) const { o = msgpack::object(static_cast<wide>(v)); } \
+  };                                                                                               \
+  template <>                                                                                      \
+  struct object_with_zone<type> {                                                                  \
+    void operator()(msgpack::object::with_zone& o, type v) const {                                 \
+      static_cast<msgpack::object&>(o) = msgpack::object(static_cast<wide>(v));                    \
+    }                                                                                              \
+  };
+
+GOFORK_MSGPACK_CHAR_ADAPTOR(char16_t, std::uint16_t)
+GOFORK_MSGPACK_CHAR_ADAPTOR(char32_t, std::uint32_t)
+#undef GOFORK_MSGPACK_CHAR_ADAPTOR
+
+}  // namespace adaptor
+}  // MSGPACK_API_VERSION_NAMESPACE
+}  // namespace msgpack
+
 namespace gofork::detail {
 
 // A msgpack output stream appending to a std::string.
@@ -25,6 +67,40 @@ struct string_sink {
   std::string bytes;
   void write(const char* data, std::size_t size) { bytes.append(data, size); }
 };
+
+}  // namespace gofork::detail
+
+// msgpack-c 4 packs an integral-valued float or double as an integer, which turns -0.0 into 0.
+// gofork's own stream always writes float32 / float64, so every value crosses bit for bit.
+namespace msgpack {
+MSGPACK_API_VERSION_NAMESPACE(v1) {
+
+template <>
+inline packer<gofork::detail::string_sink>& packer<gofork::detail::string_sink>::pack_double(double d) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  char buf[9];
+  buf[0] = static_cast<char>(0xcbu);
+  _msgpack_store64(&buf[1], bits);
+  append_buffer(buf, sizeof buf);
+  return *this;
+}
+
+template <>
+inline packer<gofork::detail::string_sink>& packer<gofork::detail::string_sink>::pack_float(float f) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  char buf[5];
+  buf[0] = static_cast<char>(0xcau);
+  _msgpack_store32(&buf[1], bits);
+  append_buffer(buf, sizeof buf);
+  return *this;
+}
+
+}  // MSGPACK_API_VERSION_NAMESPACE(v1)
+}  // namespace msgpack
+
+namespace gofork::detail {
 
 template <class... V>
 std::string encode_arguments(const V&... args) {

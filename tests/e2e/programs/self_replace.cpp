@@ -3,6 +3,7 @@
 // replaces its own file with a script and then launches a child.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>

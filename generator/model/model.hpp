@@ -1,0 +1,54 @@
+// Plain description of what gofork-gen found; no Clang types so emit and tests stay Clang-free.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gofork::gen::model {
+
+struct source_position {
+  std::string file;  // absolute path
+  unsigned line = 0;
+  unsigned column = 0;
+};
+
+struct parameter {
+  std::string name;        // never empty: unnamed parameters get argN
+  std::string type;        // declared type, fully qualified: const ::std::string&
+  std::string value_type;  // reference and top-level cv removed: ::std::string
+};
+
+struct namespace_scope {
+  std::string name;
+  bool is_inline = false;  // must be reopened as inline, or clang warns
+};
+
+struct function {
+  std::string id;              // app::square(int): unique per overload, stable across runs
+  std::string qualified_name;  // app::square
+  std::string name;            // square
+  std::vector<namespace_scope> namespaces;
+  std::string return_type;  // as declared (cv kept): part of the dispatch signature
+  std::string result_type;  // return type without top-level cv: the process<R> payload
+  std::vector<parameter> parameters;
+  std::string declaring_file;  // absolute path of the first declaration carrying the attribute
+  source_position position;    // of that declaration's name
+};
+
+// One generated header: DIR/<stem>.gofork.hpp.
+struct generated_header {
+  std::string file_name;         // <stem>.gofork.hpp
+  std::string source_name;       // file name of the declaring file / source, for the banner
+  std::string include;           // spelling for #include "...", empty when not needed
+  std::vector<function> functions;  // sorted by id
+};
+
+// A located problem found after all TUs were scanned (no SourceManager alive any more).
+struct problem {
+  source_position position;  // file empty: not located
+  std::string message;
+  std::vector<std::pair<source_position, std::string>> notes;
+};
+
+}  // namespace gofork::gen::model

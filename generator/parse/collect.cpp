@@ -1,0 +1,197 @@
+#include "parse/collect.hpp"
+
+#include "parse/type_check.hpp"
+
+#include <clang/AST/ASTContext.h>
+#include <clang/AST/Attr.h>
+#include <clang/AST/Decl.h>
+#include <clang/AST/DeclCXX.h>
+#include <clang/AST/DeclTemplate.h>
+#include <clang/AST/QualTypeNames.h>
+#include <clang/AST/RecursiveASTVisitor.h>
+#include <clang/Basic/SourceManager.h>
+
+#include <filesystem>
+#include <set>
+
+namespace gofork::gen::parse {
+namespace {
+
+bool has_forkable(const clang::Decl& decl) {
+  for (const auto* attr : decl.specific_attrs<clang::AnnotateAttr>()) {
+    if (attr->getAnnotation() == forkable_annotation) return true;
+  }
+  return false;
+}
+
+// Clang writes "< ::std::string" to dodge the C++03 "<:" digraph; C++11 and later read "<::" correctly.
+std::string tidy(std::string text) {
+  for (std::size_t at = text.find("< ::"); at != std::string::npos; at = text.find("< ::", at)) text.erase(at + 1, 1);
+  return text;
+}
+
+class type_printer {
+ public:
+  explicit type_printer(const clang::ASTContext& ctx) : ctx_(ctx), policy_(ctx.getPrintingPolicy()) {
+    policy_.SuppressScope = false;
+    policy_.FullyQualifiedName = true;
+  }
+
+  // Declared type, fully qualified with a leading "::"; references attach to the type ("T&", not "T &").
+  std::string declared(clang::QualType type) const {
+    if (const auto* ref = llvm::dyn_cast<clang::LValueReferenceType>(type.getTypePtr())) {
+      return declared(ref->getPointeeTypeAsWritten()) + "&";
+    }
+    if (const auto* ref = llvm::dyn_cast<clang::RValueReferenceType>(type.getTypePtr())) {
+      return declared(ref->getPointeeTypeAsWritten()) + "&&";
+    }
+    return tidy(clang::TypeName::getFullyQualifiedName(type, ctx_, policy_, /*WithGlobalNsPrefix=*/true));
+  }
+
+  // std::decay_t of the declared type, spelled out.
+  std::string value(clang::QualType type) const {
+    return declared(type.getNonReferenceType().getUnqualifiedType());
+  }
+
+  // Canonical spelling used in function ids.
+  std::string canonical(clang::QualType type) const {
+    return type.getCanonicalType().getLocalUnqualifiedType().getAsString(ctx_.getPrintingPolicy());
+  }
+
+ private:
+  const clang::ASTContext& ctx_;
+  clang::PrintingPolicy policy_;
+};
+
+class collector : public clang::RecursiveASTVisitor<collector> {
+ public:
+  collector(clang::ASTContext& ctx, diagnostics::reporter& report)
+      : ctx_(ctx), sm_(ctx.getSourceManager()), report_(report), print_(ctx) {}
+
+  bool VisitFunctionDecl(clang::FunctionDecl* fn) {
+    if (!has_forkable(*fn)) return true;
+    if (!seen_.insert(fn->getCanonicalDecl()).second) return true;
+    const clang::FunctionDecl* first = first_attributed(*fn);
+    if (sm_.isInSystemHeader(first->getLocation())) return true;
+    check(*first);
+    return true;
+  }
+
+  std::vector<model::function> take() { return std::move(found_); }
+
+ private:
+  // The declaring file is that of the first redeclaration carrying the attribute.
+  const clang::FunctionDecl* first_attributed(const clang::FunctionDecl& fn) const {
+    const clang::FunctionDecl* first = nullptr;
+    for (const auto* redecl : fn.redecls()) {
+      if (!has_forkable(*redecl)) continue;
+      if (first == nullptr || sm_.isBeforeInTranslationUnit(redecl->getLocation(), first->getLocation())) {
+        first = redecl;
+      }
+    }
+    return first;
+  }
+
+  std::string function_problem(const clang::FunctionDecl& fn) const {
+    if (llvm::isa<clang::CXXMethodDecl>(fn)) return "is a member function (only free functions can be forkable)";
+    if (fn.getDescribedFunctionTemplate() != nullptr || fn.isFunctionTemplateSpecialization() ||
+        fn.getTemplatedKind() != clang::FunctionDecl::TK_NonTemplate) {
+      return "is a function template or template specialisation (not supported)";
+    }
+    if (fn.isVariadic()) return "is variadic (not supported)";
+    if (fn.isInAnonymousNamespace()) return "is in an anonymous namespace (not supported yet)";
+    if (fn.getFormalLinkage() != clang::ExternalLinkage) return "has internal linkage (not supported yet)";
+    if (fn.getReturnType()->getContainedDeducedType() != nullptr) {
+      return "has a deduced return type (spell out the return type)";
+    }
+    return "";
+  }
+
+  void check(const clang::FunctionDecl& fn) {
+    const std::string qualified = fn.getQualifiedNameAsString();
+    if (std::string problem = function_problem(fn); !problem.empty()) {
+      report_.error(fn.getLocation(), "gofork: forkable function '" + qualified + "' " + problem);
+      return;
+    }
+    bool ok = true;
+    for (unsigned i = 0; i < fn.getNumParams(); ++i) {
+      const clang::ParmVarDecl& param = *fn.getParamDecl(i);
+      std::string reason = parameter_problem(param.getType(), ctx_);
+      if (reason.empty()) continue;
+      ok = false;
+      const std::string who =
+          param.getName().empty() ? "parameter " + std::to_string(i + 1) : "parameter '" + param.getName().str() + "'";
+      const clang::SourceLocation where = param.getName().empty() ? param.getBeginLoc() : param.getLocation();
+      report_.error(where, param.getSourceRange(),
+                    "gofork: " + who + " of forkable function '" + qualified + "' has type '" +
+                        param.getType().getAsString(ctx_.getPrintingPolicy()) +
+                        "', which cannot cross a process boundary (" + reason + ")");
+    }
+    if (std::string reason = return_problem(fn.getReturnType(), ctx_); !reason.empty()) {
+      ok = false;
+      const clang::SourceRange range = fn.getReturnTypeSourceRange();
+      report_.error(range.isValid() ? range.getBegin() : fn.getLocation(), range,
+                    "gofork: return type '" + fn.getReturnType().getAsString(ctx_.getPrintingPolicy()) +
+                        "' of forkable function '" + qualified + "' cannot cross a process boundary (" + reason + ")");
+    }
+    if (ok) found_.push_back(to_model(fn, qualified));
+  }
+
+  model::function to_model(const clang::FunctionDecl& fn, const std::string& qualified) const {
+    model::function out;
+    out.qualified_name = qualified;
+    out.name = fn.getNameAsString();
+    for (const clang::DeclContext* dc = fn.getDeclContext(); dc != nullptr; dc = dc->getParent()) {
+      if (const auto* ns = llvm::dyn_cast<clang::NamespaceDecl>(dc)) {
+        out.namespaces.insert(out.namespaces.begin(), {ns->getNameAsString(), ns->isInline()});
+      }
+    }
+    out.return_type = print_.declared(fn.getReturnType());
+    out.result_type = print_.declared(fn.getReturnType().getUnqualifiedType());
+
+    std::set<std::string> user_names;
+    for (const auto* param : fn.parameters()) user_names.insert(param->getNameAsString());
+    out.id = qualified + "(";
+    for (unsigned i = 0; i < fn.getNumParams(); ++i) {
+      const clang::ParmVarDecl& param = *fn.getParamDecl(i);
+      std::string name = param.getNameAsString();
+      if (name.empty() || name == "gofork_options_") {
+        name = "arg" + std::to_string(i);
+        while (user_names.count(name) != 0) name += '_';  // never shadow a user's own name
+      }
+      out.parameters.push_back({name, print_.declared(param.getType()), print_.value(param.getType())});
+      if (i != 0) out.id += ", ";
+      out.id += print_.canonical(param.getType());
+    }
+    out.id += ")";
+
+    const clang::SourceLocation loc = sm_.getExpansionLoc(fn.getLocation());
+    out.declaring_file = file_path(sm_.getFileID(loc));
+    out.position = {out.declaring_file, sm_.getExpansionLineNumber(loc), sm_.getExpansionColumnNumber(loc)};
+    return out;
+  }
+
+  std::string file_path(clang::FileID id) const {
+    const clang::FileEntry* entry = sm_.getFileEntryForID(id);
+    if (entry == nullptr) return "";
+    if (!entry->tryGetRealPathName().empty()) return entry->tryGetRealPathName().str();
+    return std::filesystem::absolute(entry->getName().str()).lexically_normal().string();
+  }
+
+  clang::ASTContext& ctx_;
+  const clang::SourceManager& sm_;
+  diagnostics::reporter& report_;
+  type_printer print_;
+  std::set<const clang::Decl*> seen_;
+  std::vector<model::function> found_;
+};
+
+}  // namespace
+
+std::vector<model::function> collect(clang::ASTContext& ctx, diagnostics::reporter& report) {
+  collector visitor(ctx, report);
+  visitor.TraverseDecl(ctx.getTranslationUnitDecl());
+  return visitor.take();
+}
+
+}  // namespace gofork::gen::parse

@@ -1,0 +1,34 @@
+// Helpers shared by the end-to-end tests.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cerrno>
+
+#include <gtest/gtest.h>
+
+#include <gofork/error.hpp>
+
+namespace gofork_test {
+
+// Runs `f`, which must throw gofork::error, and returns that error.
+template <class F>
+gofork::error expect_error(F&& f) {
+  try {
+    f();
+  } catch (const gofork::error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no gofork::error was thrown";
+  return gofork::error(gofork::error_kind::protocol, "none");
+}
+
+// No child of this process exists, running or zombie.
+inline void expect_no_children() {
+  siginfo_t info{};
+  errno = 0;
+  EXPECT_EQ(::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | __WALL), -1) << "a child is left over";
+  EXPECT_EQ(errno, ECHILD);
+}
+
+}  // namespace gofork_test
