@@ -232,13 +232,11 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   runtime::runtime_state& rt = runtime::state();
   if (!rt.initialized.load()) {
     if (std::getenv(runtime::marker_variable) != nullptr) {
-      // A child that reached a launch before init() dispatched it: launching again would
-      // recurse, so stop here.
-      std::fprintf(stderr,
-                   "gofork: process %d was started as a gofork child but launched a function before "
-                   "gofork::init() ran; call init() first in main(). Exiting.\n",
-                   static_cast<int>(::getpid()));
-      ::_exit(121);
+      // A child not dispatched yet (a launch from a static initialiser, say): launching again
+      // would recurse, so refuse; init() will run the requested function afterwards.
+      throw error(error_kind::spawn_failed,
+                  "gofork: this process is a gofork child that gofork::init() has not dispatched yet; it "
+                  "cannot launch children before init() has run");
     }
     throw error(error_kind::spawn_failed,
                 "gofork: gofork::init(argc, argv) was not called; call it first in main() before launching a "

@@ -2,6 +2,7 @@
 // signature checked before anything is spawned. No generator involved.
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +60,15 @@ int exit_seven() { std::exit(7); }
 int add(int a, int b) { return a + b; }
 void pause_forever() {
   for (;;) ::pause();
+}
+
+// Writes junk where the reply belongs (every socket it holds) and exits cleanly.
+void forge_reply() {
+  for (int fd = 3; fd < 64; ++fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) (void)!::write(fd, "junk, not a reply", 17);
+  }
+  ::_exit(0);
 }
 
 // Writes `size` bytes to stdout and to stderr, interleaved, so a parent reading one stream to
@@ -176,6 +186,15 @@ TEST(dynamic, a_detached_child_is_reaped_in_the_background) {
   expect_no_children();
 }
 
+TEST(dynamic, a_malformed_reply_is_protocol) {
+  auto p = gofork::fork("forge_reply");
+  auto e = expect_error([&] { p.get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+  EXPECT_NE(std::string(e.what()).find("bad reply"), std::string::npos) << e.what();
+  EXPECT_TRUE(p.wait().success());
+  expect_no_children();
+}
+
 TEST(dynamic, registering_after_init_is_refused) {
   EXPECT_THROW(gofork::register_function("late", &square), std::logic_error);
 }
@@ -195,6 +214,7 @@ int main(int argc, char** argv) {
   gofork::register_function("exit_seven", &exit_seven);
   gofork::register_function("add", &add);
   gofork::register_function("pause_forever", &pause_forever);
+  gofork::register_function("forge_reply", &forge_reply);
   gofork::register_function("square", &square);  // the same function again is harmless
   try {
     gofork::register_function("square", &half);
