@@ -12,23 +12,11 @@
 #include "runtime_state.hpp"
 
 namespace gofork::detail {
-namespace {
 
-struct registry {
-  std::mutex mutex;  // registrations may come from libraries loaded at any time
-  // Nodes never move, so find_entry can hand out pointers.
-  std::map<std::string, entry, std::less<>> entries;
-};
-
-registry& table() {
-  static registry instance;
-  return instance;
-}
-
-}  // namespace
+using runtime::registry;
 
 bool register_entry(const char* function_id, invoke_fn invoke) {
-  registry& r = table();
+  registry& r = runtime::functions();
   std::lock_guard<std::mutex> lock(r.mutex);
   entry e;
   e.invoke = invoke;
@@ -42,7 +30,7 @@ void register_dynamic(std::string function_id, entry e) {
                            "\"): called after gofork::init(); a child looks functions up inside init, so register "
                            "them before it");
   }
-  registry& r = table();
+  registry& r = runtime::functions();
   std::lock_guard<std::mutex> lock(r.mutex);
   auto [it, inserted] = r.entries.emplace(function_id, e);
   if (!inserted && (it->second.target != e.target || it->second.invoke != e.invoke)) {
@@ -53,7 +41,7 @@ void register_dynamic(std::string function_id, entry e) {
 }
 
 const entry* find_entry(std::string_view function_id) noexcept {
-  registry& r = table();
+  registry& r = runtime::functions();
   std::lock_guard<std::mutex> lock(r.mutex);
   auto it = r.entries.find(function_id);
   return it == r.entries.end() ? nullptr : &it->second;

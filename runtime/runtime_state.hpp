@@ -2,7 +2,11 @@
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <string>
+
+#include <gofork/detail/registry.hpp>
 
 namespace gofork::runtime {
 
@@ -14,7 +18,18 @@ struct runtime_state {
   std::string argv0;   // the parent's argv[0], the default argv of a child
 };
 
+// The table of functions a child can run.
+struct registry {
+  std::mutex mutex;  // registrations may come from libraries loaded at any time
+  // Nodes never move, so find_entry can hand out pointers.
+  std::map<std::string, detail::entry, std::less<>> entries;
+};
+
+// One per process, even when several modules (an executable and shared libraries) each link a
+// copy of the static runtime: every copy uses the instance of the first module that exports
+// `gofork_runtime_v1` (the executable, through the link option gofork::gofork adds).
 runtime_state& state() noexcept;
+registry& functions() noexcept;
 
 // Moves `fd` to a number above 2 (a closed stdin can hand out 0), keeping close-on-exec.
 // Returns the new descriptor, or -1 with errno set.
