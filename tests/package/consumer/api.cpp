@@ -1,8 +1,8 @@
 #include "api.hpp"
 
 namespace numbers {
-std::vector<int> primes_below(int limit) {
-  std::vector<int> primes;
+prime_list primes_below(int limit) {
+  prime_list primes;
   for (int n = 2; n < limit; ++n) {
     bool prime = true;
     for (int p : primes) prime = prime && n % p != 0;

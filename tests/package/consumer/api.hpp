@@ -5,8 +5,10 @@
 
 #include <gofork/gofork.hpp>
 
+#include "types.hpp"
+
 namespace numbers {
-[[gofork::forkable]] std::vector<int> primes_below(int limit);
+[[gofork::forkable]] prime_list primes_below(int limit);
 }  // namespace numbers
 
 [[gofork::forkable]] std::string greet(const std::string& who);
