@@ -121,6 +121,13 @@ std::vector<int> open_descriptors() {
   return fds;
 }
 
+std::string read_stdin() {
+  std::string all;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(0, buf, sizeof buf)) > 0;) all.append(buf, static_cast<std::size_t>(n));
+  return all;
+}
+
 namespace inner {
 std::string where() { return "e2e::inner"; }
 }  // namespace inner

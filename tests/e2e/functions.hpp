@@ -34,6 +34,7 @@ namespace e2e {
 [[gofork::forkable]] std::string working_directory();
 [[gofork::forkable]] void print_out_err(std::string out, std::string err);
 [[gofork::forkable]] std::vector<int> open_descriptors();
+[[gofork::forkable]] std::string read_stdin();
 
 namespace inner {
 [[gofork::forkable]] std::string where();

@@ -218,6 +218,31 @@ TEST_F(launch, stdout_to_a_descriptor_and_null) {
   ::close(pipe_fds[0]);
 }
 
+TEST_F(launch, stdin_from_a_file_a_descriptor_and_null) {
+  char path[] = "/tmp/gofork-stdin-XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "file input", 10), 10);
+  ::close(fd);
+  gofork::options from_file;
+  from_file.in = gofork::redirect::file(path);
+  EXPECT_EQ(e2e::fork_read_stdin(from_file).get(), "file input");
+  ::unlink(path);
+
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  ASSERT_EQ(::write(pipe_fds[1], "piped", 5), 5);
+  ::close(pipe_fds[1]);
+  gofork::options from_fd;
+  from_fd.in = gofork::redirect::fd(pipe_fds[0]);
+  EXPECT_EQ(e2e::fork_read_stdin(from_fd).get(), "piped");
+  ::close(pipe_fds[0]);
+
+  gofork::options from_null;
+  from_null.in = gofork::redirect::null();
+  EXPECT_EQ(e2e::fork_read_stdin(from_null).get(), "");
+}
+
 TEST_F(launch, the_child_inherits_no_stray_descriptor) {
   int devnull = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
   ASSERT_GE(devnull, 0);
