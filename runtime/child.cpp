@@ -5,8 +5,10 @@
 #include <cxxabi.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -71,15 +73,8 @@ void flush_stdio() {
   ::_exit(exit_refused);
 }
 
-// The channel must be a socket whose other end belongs to our parent.
-void check_channel(const marker& m) {
-  struct stat st {};
-  if (::fstat(m.channel_fd, &st) != 0 || !S_ISSOCK(st.st_mode)) refuse(-1, "descriptor " + std::to_string(m.channel_fd) + " is not a gofork channel");
-  ucred peer{};
-  socklen_t size = sizeof peer;
-  if (::getsockopt(m.channel_fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0 || peer.pid != ::getppid()) {
-    refuse(-1, "the channel does not lead to this process's parent");
-  }
+// Makes the channel descriptors private to this process again (exec cleared close-on-exec).
+void claim_channel(const marker& m) {
   if (::fcntl(m.channel_fd, F_SETFD, FD_CLOEXEC) != 0 || ::fcntl(m.arguments_fd, F_SETFD, FD_CLOEXEC) != 0) {
     refuse(m.channel_fd, "the argument descriptor is not open");
   }
@@ -103,12 +98,32 @@ std::string_view map_request(const marker& m) {
 
 }  // namespace
 
+bool channel_from_parent(const marker& m) {
+  struct stat st {};
+  if (::fstat(m.channel_fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return false;
+  ucred peer{};
+  socklen_t size = sizeof peer;
+  if (::getsockopt(m.channel_fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) return false;
+  // The kernel recorded the creator at socketpair() time, so this holds even for an orphan. A
+  // creator outside our pid namespace shows as pid 0, as does our parent then.
+  return peer.pid == m.parent || (peer.pid == 0 && ::getppid() == 0);
+}
+
 void run_child(const marker& m) {
-  check_channel(m);
+  claim_channel(m);
   std::string why;
   std::optional<request_view> request = parse_request(map_request(m), why);
   if (!request) refuse(m.channel_fd, why);
   if (request->call_nonce != m.call_nonce) refuse(m.channel_fd, "the request does not belong to this launch");
+  if (request->pdeathsig != 0) {
+    // Re-armed: the exec of a privileged binary clears it. If the parent is already gone (we
+    // were re-parented), act as the signal would have.
+    ::prctl(PR_SET_PDEATHSIG, static_cast<unsigned long>(request->pdeathsig), 0, 0, 0);
+    if (::getppid() != 0 && ::getppid() != m.parent) {
+      ::kill(::getpid(), static_cast<int>(request->pdeathsig));
+      ::_exit(128 + static_cast<int>(request->pdeathsig));
+    }
+  }
   const detail::entry* target = detail::find_entry(request->function_id);
   if (target == nullptr) {
     refuse(m.channel_fd, "function '" + std::string(request->function_id) + "' is not registered in this program");

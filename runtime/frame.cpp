@@ -24,14 +24,15 @@ T get(const char* p) {
 
 }  // namespace
 
-std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size) {
+std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size,
+                                  std::uint32_t pdeathsig) {
   std::string out;
   out.reserve(request_header_size + function_id.size());
   out.append(request_magic, 4);
   put<std::uint32_t>(out, protocol_version);
   out.append(reinterpret_cast<const char*>(n.data()), n.size());
   put<std::uint32_t>(out, static_cast<std::uint32_t>(function_id.size()));
-  put<std::uint32_t>(out, 0);
+  put<std::uint32_t>(out, pdeathsig);
   put<std::uint64_t>(out, arguments_size);
   out.append(function_id);
   return out;
@@ -57,11 +58,12 @@ std::optional<request_view> parse_request(std::string_view bytes, std::string& w
   auto id_size = get<std::uint32_t>(p + 24);
   auto arguments_size = get<std::uint64_t>(p + 32);
   std::uint64_t rest = bytes.size() - request_header_size;
-  if (id_size == 0 || id_size > max_function_id_size || get<std::uint32_t>(p + 28) != 0 || id_size > rest ||
+  if (id_size == 0 || id_size > max_function_id_size || get<std::uint32_t>(p + 28) >= 65 || id_size > rest ||
       arguments_size != rest - id_size) {
     why = "request frame sizes do not match its length";
     return std::nullopt;
   }
+  view.pdeathsig = get<std::uint32_t>(p + 28);
   view.function_id = bytes.substr(request_header_size, id_size);
   view.arguments = bytes.substr(request_header_size + id_size);
   return view;

@@ -2,7 +2,7 @@
 // are in host byte order; every size is still checked, since the bytes cross a trust boundary.
 //
 // request (parent → child, in a sealed memfd):
-//   "GFQ1" u32 version | 16-byte nonce | u32 id size | u32 0 | u64 arguments size | id | arguments
+//   "GFQ1" u32 version | 16-byte nonce | u32 id size | u32 pdeathsig | u64 arguments size | id | arguments
 // reply (child → parent, on the socket):
 //   "GFR1" u8 kind | 3 zero bytes | u64 payload size | payload
 #pragma once
@@ -28,12 +28,14 @@ enum class reply_kind : std::uint8_t {
 };
 
 // The header and id; the arguments follow it.
-std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size);
+std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size,
+                                  std::uint32_t pdeathsig = 0);
 
 struct request_view {
   nonce call_nonce{};
   std::string_view function_id;
   std::string_view arguments;
+  std::uint32_t pdeathsig = 0;  // to re-arm in the child (exec of a privileged binary clears it)
 };
 // std::nullopt with `why` set when `bytes` is not exactly one well-formed request.
 std::optional<request_view> parse_request(std::string_view bytes, std::string& why);

@@ -42,8 +42,7 @@ void init(int argc, char** argv) {
     const std::string text = raw;
     ::unsetenv(runtime::marker_variable);
     std::optional<runtime::marker> m = runtime::parse_marker(text);
-    // In a new pid namespace the parent is invisible (getppid() == 0); the channel check decides.
-    if (m && (::getppid() == 0 || m->parent == ::getppid())) {
+    if (m && runtime::channel_from_parent(*m)) {
       s.initialized = true;
       runtime::run_child(*m);
     }

@@ -11,12 +11,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gofork/error.hpp>
@@ -90,9 +99,11 @@ void write_all(int fd, const char* data, std::size_t size, const char* stage) {
 
 // The request frame in a sealed memfd: written before the child exists, so a big argument
 // never waits on a reader, and sealed so the child can trust its size.
-unique_fd make_request(const runtime::nonce& n, const char* function_id, std::string_view arguments) {
+unique_fd make_request(const runtime::nonce& n, const char* function_id, std::string_view arguments,
+                       int pdeathsig) {
   unique_fd fd = checked_fd(::memfd_create("gofork-call", MFD_CLOEXEC | MFD_ALLOW_SEALING), "memfd_create");
-  std::string prefix = runtime::encode_request_prefix(n, function_id, arguments.size());
+  std::string prefix = runtime::encode_request_prefix(n, function_id, arguments.size(),
+                                                     static_cast<std::uint32_t>(pdeathsig));
   if (::ftruncate(fd.get(), static_cast<off_t>(prefix.size() + arguments.size())) != 0) fail("ftruncate", errno);
   write_all(fd.get(), prefix.data(), prefix.size(), "write arguments");
   write_all(fd.get(), arguments.data(), arguments.size(), "write arguments");
@@ -144,14 +155,32 @@ struct child_plan {
   int keep[2] = {-1, -1};  // sorted; survive exec
   sigset_t child_mask{};
   struct sigaction default_action {};
-  const char* failed_stage = nullptr;
-  int failed_errno = 0;
+  int sync_fd = -1;  // user namespaces: wait here until the parent has written the id maps
+  bool new_session = false;
+  bool set_pgid = false;
+  pid_t pgid = 0;
+  const rlimit_setting* rlimits = nullptr;
+  std::size_t rlimit_count = 0;
+  const char* chroot_dir = nullptr;
+  bool set_groups = false;
+  const gid_t* groups = nullptr;
+  std::size_t group_count = 0;
+  bool set_gid = false;
+  gid_t gid = 0;
+  bool set_uid = false;
+  uid_t uid = 0;
+  bool no_new_privs = false;
+  int pdeathsig = 0;
+  pid_t expected_parent = 0;  // what getppid() says while the parent lives (0 in a new pid namespace)
+  const char* volatile failed_stage = nullptr;
+  volatile int failed_errno = 0;
 };
 
 GOFORK_NO_SANITIZE void mark_cloexec_range(unsigned first, unsigned last) {
   if (first <= last) ::syscall(SYS_close_range, first, last, CLOSE_RANGE_CLOEXEC);
 }
 
+// Runs in the clone: raw, async-signal-safe calls only, in the documented order.
 GOFORK_NO_SANITIZE int run_in_child(void* raw) {
   child_plan& plan = *static_cast<child_plan*>(raw);
   const char* stage = nullptr;
@@ -160,15 +189,78 @@ GOFORK_NO_SANITIZE int run_in_child(void* raw) {
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &plan.default_action, nullptr);
   }
+  if (plan.sync_fd >= 0) {
+    char byte;
+    ssize_t r;
+    while ((r = ::read(plan.sync_fd, &byte, 1)) < 0 && errno == EINTR) {
+    }
+    if (r != 1) {
+      stage = "wait for user namespace id maps";
+      goto failed;
+    }
+  }
+  if (plan.new_session && ::setsid() < 0) {
+    stage = "setsid";
+    goto failed;
+  }
+  if (plan.set_pgid && ::setpgid(0, plan.pgid) != 0) {
+    stage = "setpgid";
+    goto failed;
+  }
   for (int target = 0; target < 3; ++target) {
     if (plan.stdio[target] >= 0 && ::dup2(plan.stdio[target], target) < 0) {
       stage = "dup2 standard stream";
       goto failed;
     }
   }
+  for (std::size_t i = 0; i < plan.rlimit_count; ++i) {
+    const rlimit limit{plan.rlimits[i].soft, plan.rlimits[i].hard};
+    if (::setrlimit(static_cast<__rlimit_resource_t>(plan.rlimits[i].resource), &limit) != 0) {
+      stage = "setrlimit";
+      goto failed;
+    }
+  }
+  if (plan.chroot_dir != nullptr) {
+    if (::chroot(plan.chroot_dir) != 0) {
+      stage = "chroot";
+      goto failed;
+    }
+    if (plan.cwd == nullptr && ::chdir("/") != 0) {
+      stage = "chdir";
+      goto failed;
+    }
+  }
+  if (plan.set_groups && ::syscall(SYS_setgroups, plan.group_count, plan.groups) != 0) {
+    stage = "setgroups";
+    goto failed;
+  }
+  // Raw syscalls: glibc's wrappers would try to change every thread of the (shared) process.
+  if (plan.set_gid && ::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0) {
+    stage = "setgid";
+    goto failed;
+  }
+  if (plan.set_uid && ::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) {
+    stage = "setuid";
+    goto failed;
+  }
   if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) {
     stage = "chdir";
     goto failed;
+  }
+  if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    stage = "no_new_privs";
+    goto failed;
+  }
+  // After the credential change, which clears it; then make sure the parent did not die first.
+  if (plan.pdeathsig != 0) {
+    if (::prctl(PR_SET_PDEATHSIG, plan.pdeathsig, 0, 0, 0) != 0) {
+      stage = "pdeathsig";
+      goto failed;
+    }
+    if (::getppid() != plan.expected_parent) {
+      ::kill(::getpid(), plan.pdeathsig);
+      ::_exit(128 + plan.pdeathsig);
+    }
   }
   for (int fd : plan.keep) {
     if (::fcntl(fd, F_SETFD, 0) != 0) {
@@ -226,6 +318,122 @@ void reap(int pidfd) {
   }
 }
 
+
+struct launched {
+  pid_t pid = -1;
+  unique_fd pidfd;
+};
+
+void write_proc_file(pid_t pid, const char* name, const std::string& text) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+  unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) fail(std::string("open ") + name, errno);
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) fail(std::string("write ") + name, errno);
+}
+
+std::string format_map(const std::vector<id_map>& map) {
+  std::string text;
+  for (const id_map& m : map) {
+    text += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
+  }
+  return text;
+}
+
+// clone → the child runs run_in_child → exec. Without id maps to write, CLONE_VFORK keeps this
+// thread parked until the exec, the cheapest way; with them the parent must act while the child
+// waits, so it waits for the exec on a close-on-exec pipe instead.
+launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups) {
+  const bool write_maps = !opts.uid_map.empty() || !opts.gid_map.empty();
+  unique_fd sync_read, sync_write, exec_read, exec_write;
+  if (write_maps) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) fail("pipe", errno);
+    sync_read = checked_fd(p[0], "pipe");
+    sync_write = checked_fd(p[1], "pipe");
+    if (::pipe2(p, O_CLOEXEC) != 0) fail("pipe", errno);
+    exec_read = checked_fd(p[0], "pipe");
+    exec_write = checked_fd(p[1], "pipe");
+    plan.sync_fd = sync_read.get();
+  }
+
+  constexpr std::size_t stack_size = 128 * 1024;
+  void* stack = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) fail("mmap child stack", errno);
+  struct stack_guard {
+    void* p;
+    ~stack_guard() { ::munmap(p, stack_size); }
+  } guard{stack};
+
+  // All signals blocked across clone: the child starts with none deliverable until it has
+  // reset every handler.
+  sigset_t all, previous;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+  int pidfd = -1;
+  const int flags = CLONE_VM | CLONE_PIDFD | (write_maps ? 0 : CLONE_VFORK) | opts.clone_flags;
+  pid_t pid = ::clone(run_in_child, static_cast<char*>(stack) + stack_size, flags, &plan, &pidfd);
+  int clone_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (pid < 0) fail("clone", clone_errno);
+  launched child{pid, unique_fd(pidfd)};
+
+  if (write_maps) {
+    sync_read.reset();
+    exec_write.reset();
+    try {
+      if (!opts.uid_map.empty()) write_proc_file(pid, "uid_map", format_map(opts.uid_map));
+      if (deny_setgroups) write_proc_file(pid, "setgroups", "deny");
+      if (!opts.gid_map.empty()) write_proc_file(pid, "gid_map", format_map(opts.gid_map));
+    } catch (...) {
+      ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
+      reap(child.pidfd.get());
+      throw;
+    }
+    if (::write(sync_write.get(), "x", 1) != 1) plan.failed_errno = errno;
+    // EOF: the child exec'd (closing its copy) or died; either way it no longer uses our memory.
+    char byte;
+    while (::read(exec_read.get(), &byte, 1) < 0 && errno == EINTR) {
+    }
+  }
+  if (plan.failed_stage != nullptr) {
+    reap(child.pidfd.get());
+    fail(plan.failed_stage, plan.failed_errno);
+  }
+  return child;
+}
+
+// Launches with a pdeathsig run here: PR_SET_PDEATHSIG fires when the *thread* that cloned
+// exits, so that thread must live as long as the process.
+template <class F>
+launched on_spawner_thread(F&& launch) {
+  struct spawner {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<std::function<void()>> tasks;
+    spawner() {
+      std::thread([this] {
+        for (;;) {
+          std::unique_lock<std::mutex> lock(mutex);
+          wake.wait(lock, [this] { return !tasks.empty(); });
+          auto task = std::move(tasks.front());
+          tasks.pop_front();
+          lock.unlock();
+          task();
+        }
+      }).detach();
+    }
+  };
+  static spawner* const instance = new spawner;  // never destroyed: its thread never ends
+  std::packaged_task<launched()> task(std::forward<F>(launch));
+  std::future<launched> result = task.get_future();
+  {
+    std::lock_guard<std::mutex> lock(instance->mutex);
+    instance->tasks.emplace_back([&task] { task(); });
+  }
+  instance->wake.notify_one();
+  return result.get();
+}
+
 }  // namespace
 
 process_state_ptr spawn(const options& opts, const char* function_id, std::string_view arguments) {
@@ -251,7 +459,8 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   std::fflush(stderr);
 
   const runtime::nonce n = random_nonce();
-  unique_fd request = make_request(n, function_id, arguments);
+  if (opts.pdeathsig < 0 || opts.pdeathsig >= NSIG) fail("pdeathsig is not a signal number", EINVAL);
+  unique_fd request = make_request(n, function_id, arguments, opts.pdeathsig);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);
   unique_fd parent_end = checked_fd(pair[0], "socketpair");
@@ -282,33 +491,32 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   sigemptyset(&plan.child_mask);
   plan.default_action.sa_handler = SIG_DFL;
   sigemptyset(&plan.default_action.sa_mask);
+  plan.new_session = opts.setsid;
+  plan.set_pgid = opts.pgid.has_value();
+  plan.pgid = opts.pgid.value_or(0);
+  plan.rlimits = opts.rlimits.data();
+  plan.rlimit_count = opts.rlimits.size();
+  plan.chroot_dir = opts.chroot.empty() ? nullptr : opts.chroot.c_str();
+  const bool deny_setgroups = !opts.gid_map.empty() && opts.groups.empty();
+  // Clearing supplementary groups on a credential change is the safe default, but in a new user
+  // namespace they are unmapped anyway and setgroups may be denied.
+  plan.set_groups = !opts.groups.empty() || ((opts.uid || opts.gid) && (opts.clone_flags & CLONE_NEWUSER) == 0);
+  plan.groups = opts.groups.data();
+  plan.group_count = opts.groups.size();
+  plan.set_gid = opts.gid.has_value();
+  plan.gid = opts.gid.value_or(0);
+  plan.set_uid = opts.uid.has_value();
+  plan.uid = opts.uid.value_or(0);
+  plan.no_new_privs = opts.no_new_privs;
+  plan.pdeathsig = opts.pdeathsig;
+  plan.expected_parent = (opts.clone_flags & CLONE_NEWPID) != 0 ? 0 : ::getpid();
 
-  constexpr std::size_t stack_size = 128 * 1024;
-  void* stack = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) fail("mmap child stack", errno);
-
-  // All signals blocked across clone: the child starts with none deliverable until it has
-  // reset every handler.
-  sigset_t all, previous;
-  sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
-  int pidfd = -1;
-  pid_t pid = ::clone(run_in_child, static_cast<char*>(stack) + stack_size, CLONE_VM | CLONE_VFORK | CLONE_PIDFD,
-                      &plan, &pidfd);
-  int clone_errno = errno;
-  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  ::munmap(stack, stack_size);
-  if (pid < 0) fail("clone", clone_errno);
-
-  unique_fd pid_handle(pidfd);
-  if (plan.failed_stage != nullptr) {
-    reap(pid_handle.get());
-    fail(plan.failed_stage, plan.failed_errno);
-  }
+  launched child = opts.pdeathsig != 0 ? on_spawner_thread([&] { return clone_child(plan, opts, deny_setgroups); })
+                                       : clone_child(plan, opts, deny_setgroups);
 
   process_state_ptr state(new process_state);
-  state->pid = pid;
-  state->pidfd = std::move(pid_handle);
+  state->pid = child.pid;
+  state->pidfd = std::move(child.pidfd);
   if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) fail("fcntl channel", errno);
   state->channel = std::move(parent_end);
   for (int i = 1; i < 3; ++i) state->captured_fd[i] = std::move(captured[i]);

@@ -11,6 +11,8 @@
 //   auto p = fork_work(o, job);
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
 #include <optional>
@@ -52,6 +54,21 @@ class redirect {
   std::string path_;
 };
 
+// One line of a user namespace's uid_map or gid_map: ids [container_id, container_id + size)
+// inside are [host_id, host_id + size) outside.
+struct id_map {
+  unsigned container_id = 0;
+  unsigned host_id = 0;
+  unsigned size = 1;
+};
+
+// A resource limit for the child (setrlimit): `resource` is RLIMIT_NOFILE, RLIMIT_CORE, ...
+struct rlimit_setting {
+  int resource = 0;
+  unsigned long long soft = 0;
+  unsigned long long hard = 0;
+};
+
 struct options {
   // Empty: {the parent's argv[0]}. Otherwise the child's whole argv; argv[0] is the name `ps`
   // shows. The executable is always this build, whatever argv[0] says.
@@ -67,6 +84,40 @@ struct options {
   // Past this, the child is killed (SIGKILL) and get() throws error_kind::timed_out. Counted
   // from the launch.
   std::optional<std::chrono::milliseconds> timeout;
+
+  // Linux process attributes (go-fork's SysProcAttr), applied between clone and exec in this
+  // order: namespaces (at clone), id maps (written by the parent), setsid / setpgid, stdio,
+  // rlimits, chroot, setgroups, setgid, setuid, chdir, no_new_privs, pdeathsig. A failing step
+  // is error_kind::spawn_failed naming the step, with its errno.
+
+  // New namespaces: CLONE_NEWPID, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET,
+  // CLONE_NEWUSER, CLONE_NEWCGROUP (or'ed).
+  int clone_flags = 0;
+  // For CLONE_NEWUSER: the new namespace's maps, written by the parent before the child goes
+  // on. With a gid_map and no `groups`, setgroups is denied first (as an unprivileged parent
+  // must).
+  std::vector<id_map> uid_map, gid_map;
+  // Credentials to switch to (in the child's user namespace when it has a new one).
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  // Supplementary groups; when uid or gid is set and this is empty, they are cleared (unless
+  // setgroups is denied in a new user namespace).
+  std::vector<gid_t> groups;
+  // A new session (setsid).
+  bool setsid = false;
+  // setpgid(0, *pgid): 0 makes the child leader of a new process group.
+  std::optional<pid_t> pgid;
+  // chroot() into this directory before exec. The executable is exec'd through a descriptor,
+  // but a dynamically linked program's loader and libraries must exist inside it.
+  std::string chroot;
+  // Signal the child gets when the parent process dies (PR_SET_PDEATHSIG). Launches with it run
+  // on one long-lived gofork thread, so the exit of the thread that launched does not fire it;
+  // it is armed after the credential change and re-armed by the child's init().
+  int pdeathsig = 0;
+  // Resource limits for the child.
+  std::vector<rlimit_setting> rlimits;
+  // PR_SET_NO_NEW_PRIVS: neither the child nor what it execs can gain privileges.
+  bool no_new_privs = false;
 };
 
 }  // namespace gofork

@@ -1,0 +1,27 @@
+// Forkables that report what the kernel says about the child: its namespaces, credentials,
+// session, root, limits. Used by attributes_test.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <gofork/gofork.hpp>
+
+namespace attr {
+
+[[gofork::forkable]] std::string set_and_get_hostname(std::string name);
+[[gofork::forkable]] int own_pid();
+[[gofork::forkable]] int parent_pid();
+[[gofork::forkable]] std::string namespace_of(std::string kind);
+[[gofork::forkable]] std::vector<long> credentials();  // uid, euid, gid, egid, then the groups
+[[gofork::forkable]] std::string read_file(std::string path);
+[[gofork::forkable]] std::vector<long> session();  // pid, sid, pgid
+[[gofork::forkable]] std::vector<std::string> list_directory(std::string path);
+[[gofork::forkable]] std::vector<unsigned long long> open_files_limit();
+[[gofork::forkable]] int no_new_privs();
+[[gofork::forkable]] int pdeathsig();
+[[gofork::forkable]] int launch_orphan_with_pdeathsig();
+[[gofork::forkable]] void sleep_forever();
+[[gofork::forkable]] int square(int x);
+
+}  // namespace attr

@@ -1,0 +1,273 @@
+// Linux process attributes, each observed from inside the child (and from the parent where the
+// parent can see it). Most need root — CI runs as root; elsewhere they skip and say why.
+#include <fcntl.h>
+#include <link.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "../support/test_support.hpp"
+#include "attributes.gofork.hpp"
+#include "attributes.hpp"
+
+namespace {
+
+using gofork_test::expect_error;
+using gofork_test::expect_no_children;
+
+#define REQUIRE_ROOT()                                                            \
+  do {                                                                            \
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (CI runs the tests as root)"; \
+  } while (0)
+
+class attributes : public ::testing::Test {
+ protected:
+  void TearDown() override { expect_no_children(); }
+};
+
+std::string own_namespace(const std::string& kind) { return attr::namespace_of(kind); }
+
+TEST_F(attributes, new_uts_namespace_has_its_own_hostname) {
+  REQUIRE_ROOT();
+  char before[256] = {};
+  ::gethostname(before, sizeof before - 1);
+  gofork::options o;
+  o.clone_flags = CLONE_NEWUTS;
+  EXPECT_EQ(attr::fork_set_and_get_hostname(o, "gofork-box").get(), "gofork-box");
+  EXPECT_NE(attr::fork_namespace_of(o, "uts").get(), own_namespace("uts"));
+  char after[256] = {};
+  ::gethostname(after, sizeof after - 1);
+  EXPECT_STREQ(before, after) << "the parent's hostname changed";
+}
+
+TEST_F(attributes, new_pid_namespace_makes_the_child_pid_1) {
+  REQUIRE_ROOT();
+  gofork::options o;
+  o.clone_flags = CLONE_NEWPID;
+  auto p = attr::fork_own_pid(o);
+  EXPECT_EQ(p.get(), 1);
+  EXPECT_NE(p.pid(), 1);  // the parent sees its real pid
+  EXPECT_EQ(attr::fork_parent_pid(o).get(), 0);
+}
+
+TEST_F(attributes, new_mount_ipc_net_and_cgroup_namespaces) {
+  REQUIRE_ROOT();
+  for (auto [flag, kind] : {std::pair{CLONE_NEWNS, "mnt"}, std::pair{CLONE_NEWIPC, "ipc"},
+                            std::pair{CLONE_NEWNET, "net"}, std::pair{CLONE_NEWCGROUP, "cgroup"}}) {
+    gofork::options o;
+    o.clone_flags = flag;
+    EXPECT_NE(attr::fork_namespace_of(o, kind).get(), own_namespace(kind)) << kind;
+    EXPECT_EQ(attr::fork_namespace_of(kind).get(), own_namespace(kind)) << kind;
+  }
+  gofork::options net;
+  net.clone_flags = CLONE_NEWNET;
+  std::string devices = attr::fork_read_file(net, "/proc/self/net/dev").get();
+  EXPECT_NE(devices.find("lo:"), std::string::npos);
+  EXPECT_EQ(devices.find("eth"), std::string::npos) << devices;
+}
+
+TEST_F(attributes, new_user_namespace_with_id_maps) {
+  REQUIRE_ROOT();
+  // Mapping our own ids: the child is root inside without changing credentials.
+  gofork::options own;
+  own.clone_flags = CLONE_NEWUSER;
+  own.uid_map = {{0, ::getuid(), 1}};
+  own.gid_map = {{0, ::getgid(), 1}};
+  EXPECT_EQ(attr::fork_credentials(own).get().at(0), 0);
+
+  // A range of host ids: the child switches to the mapped root (host uid 100000).
+  gofork::options o;
+  o.clone_flags = CLONE_NEWUSER;
+  o.uid_map = {{0, 100000, 65536}};
+  o.gid_map = {{0, 100000, 65536}};
+  o.uid = 0;
+  o.gid = 0;
+  std::vector<long> inside = attr::fork_credentials(o).get();
+  ASSERT_GE(inside.size(), 4u);
+  EXPECT_EQ(inside[0], 0);
+  EXPECT_EQ(inside[2], 0);
+  EXPECT_NE(attr::fork_read_file(o, "/proc/self/uid_map").get().find("100000"), std::string::npos);
+  EXPECT_NE(attr::fork_read_file(o, "/proc/self/setgroups").get().find("deny"), std::string::npos);
+
+  // From the parent: the same process runs as host uid 100000.
+  auto p = attr::fork_sleep_forever(o);
+  std::string status = attr::read_file("/proc/" + std::to_string(p.pid()) + "/status");
+  p.kill();
+  p.wait();
+  EXPECT_NE(status.find("Uid:\t100000\t100000"), std::string::npos) << status;
+
+  // Inside the namespace the child may switch to a mapped id.
+  o.uid = 1000;
+  o.gid = 1000;
+  std::vector<long> switched = attr::fork_credentials(o).get();
+  EXPECT_EQ(switched[0], 1000);
+  EXPECT_EQ(switched[2], 1000);
+}
+
+TEST_F(attributes, credentials_and_groups) {
+  REQUIRE_ROOT();
+  gofork::options o;
+  o.uid = 65534;
+  o.gid = 65534;
+  o.groups = {65534, 100};
+  std::vector<long> c = attr::fork_credentials(o).get();
+  ASSERT_EQ(c.size(), 6u);
+  EXPECT_EQ(c[0], 65534);
+  EXPECT_EQ(c[1], 65534);
+  EXPECT_EQ(c[2], 65534);
+  EXPECT_EQ(c[3], 65534);
+  EXPECT_EQ(std::set<long>(c.begin() + 4, c.end()), (std::set<long>{65534, 100}));
+
+  gofork::options drop;  // uid/gid without groups: supplementary groups are cleared
+  drop.uid = 65534;
+  drop.gid = 65534;
+  EXPECT_EQ(attr::fork_credentials(drop).get().size(), 4u);
+}
+
+TEST_F(attributes, setsid_and_process_group) {
+  auto parent_sid = ::getsid(0);
+  gofork::options s;
+  s.setsid = true;
+  auto p = attr::fork_session(s).get();
+  EXPECT_EQ(p[1], p[0]);  // session leader
+  EXPECT_EQ(p[2], p[0]);
+  EXPECT_NE(p[1], parent_sid);
+
+  gofork::options g;
+  g.pgid = 0;
+  auto q = attr::fork_session(g).get();
+  EXPECT_EQ(q[2], q[0]);  // leader of a new group
+  EXPECT_EQ(q[1], parent_sid);
+}
+
+// A directory with this program's loader and libraries, so it can exec inside a chroot.
+std::string make_root() {
+  char dir[] = "/tmp/gofork-root-XXXXXX";
+  if (!::mkdtemp(dir)) return "";
+  std::vector<std::string> objects;
+  ::dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* out) {
+        if (info->dlpi_name != nullptr && info->dlpi_name[0] == '/') {
+          static_cast<std::vector<std::string>*>(out)->push_back(info->dlpi_name);
+        }
+        return 0;
+      },
+      &objects);
+  for (const std::string& object : objects) {
+    std::filesystem::path target = std::string(dir) + object;
+    std::filesystem::create_directories(target.parent_path());
+    std::filesystem::copy_file(std::filesystem::canonical(object), target);
+  }
+  return dir;
+}
+
+TEST_F(attributes, chroot_without_proc) {
+  REQUIRE_ROOT();
+  const std::string root = make_root();
+  ASSERT_FALSE(root.empty());
+  gofork::options o;
+  o.chroot = root;
+  std::vector<std::string> inside = attr::fork_list_directory(o, "/").get();
+  std::vector<std::string> expected;
+  for (const auto& e : std::filesystem::directory_iterator(root)) expected.push_back(e.path().filename());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(inside, expected);
+  EXPECT_EQ(attr::fork_square(o, 12).get(), 144);  // arguments and results need no path
+  std::filesystem::remove_all(root);
+}
+
+TEST_F(attributes, rlimits_and_no_new_privs) {
+  gofork::options o;
+  o.rlimits = {{RLIMIT_NOFILE, 64, 128}};
+  o.no_new_privs = true;
+  EXPECT_EQ(attr::fork_open_files_limit(o).get(), (std::vector<unsigned long long>{64, 128}));
+  EXPECT_EQ(attr::fork_no_new_privs(o).get(), 1);
+  EXPECT_EQ(attr::fork_no_new_privs().get(), ::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+}
+
+TEST_F(attributes, pdeathsig_is_set_and_survives_the_launching_thread) {
+  gofork::options o;
+  o.pdeathsig = SIGUSR1;
+  EXPECT_EQ(attr::fork_pdeathsig(o).get(), SIGUSR1);
+  EXPECT_EQ(attr::fork_pdeathsig().get(), 0);
+
+  gofork::options kill_on_death;
+  kill_on_death.pdeathsig = SIGKILL;
+  std::optional<gofork::process<void>> p;
+  std::thread([&] { p.emplace(attr::fork_sleep_forever(kill_on_death)); }).join();
+  // Had the exit of the launching thread fired it, the child would be gone by now.
+  EXPECT_FALSE(p->wait_for(std::chrono::milliseconds(300)).has_value());
+  p->kill();
+  EXPECT_EQ(p->wait().signal(), SIGKILL);
+}
+
+TEST_F(attributes, the_child_dies_with_its_parent) {
+  // Orphans come to this process, so it can wait for the grandchild's end.
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+  const int grandchild = attr::fork_launch_orphan_with_pdeathsig().get();  // its parent has exited now
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(grandchild), &info, WEXITED | __WALL), 0);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  EXPECT_EQ(info.si_code, CLD_KILLED);
+  EXPECT_EQ(info.si_status, SIGKILL);
+}
+
+TEST_F(attributes, each_failing_stage_is_reported) {
+  auto failure = [](const gofork::options& o) {
+    auto e = expect_error([&] { (void)attr::fork_square(o, 1); });
+    EXPECT_EQ(e.kind(), gofork::error_kind::spawn_failed);
+    return std::make_pair(std::string(e.what()), e.sys_errno());
+  };
+  gofork::options bad_root;
+  bad_root.chroot = "/nonexistent/gofork";
+  auto [what, err] = failure(bad_root);
+  EXPECT_NE(what.find("chroot"), std::string::npos) << what;
+  EXPECT_EQ(err, ENOENT);
+
+  gofork::options bad_limit;
+  bad_limit.rlimits = {{RLIMIT_NOFILE, 128, 64}};  // soft above hard
+  std::tie(what, err) = failure(bad_limit);
+  EXPECT_NE(what.find("setrlimit"), std::string::npos) << what;
+  EXPECT_EQ(err, EINVAL);
+
+  gofork::options bad_flags;
+  bad_flags.clone_flags = CLONE_THREAD;  // needs CLONE_SIGHAND
+  std::tie(what, err) = failure(bad_flags);
+  EXPECT_NE(what.find("clone"), std::string::npos) << what;
+  EXPECT_EQ(err, EINVAL);
+
+  if (::geteuid() == 0) {
+    gofork::options unmapped;
+    unmapped.clone_flags = CLONE_NEWUSER;
+    unmapped.uid_map = {{0, 0, 1}};
+    unmapped.uid = 4242;  // not mapped in the new namespace
+    std::tie(what, err) = failure(unmapped);
+    EXPECT_NE(what.find("setuid"), std::string::npos) << what;
+    EXPECT_EQ(err, EINVAL);
+
+    gofork::options overlapping;
+    overlapping.clone_flags = CLONE_NEWUSER;
+    overlapping.uid_map = {{0, 0, 10}, {5, 100, 10}};
+    std::tie(what, err) = failure(overlapping);
+    EXPECT_NE(what.find("uid_map"), std::string::npos) << what;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gofork::init(argc, argv);
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
