@@ -63,10 +63,27 @@ function(gofork_generate)
   file(MAKE_DIRECTORY "${out}")
 
   # Each scanned source always gets a header, so the build system can know those in advance.
+  # Headers mirror the source tree (a/util.cpp → <out>/a/util.gofork.hpp), so equal file names
+  # in different directories do not clash; each source also sees its own folder of the output,
+  # so `#include "util.gofork.hpp"` works from a/util.cpp as it would for a sibling file.
   set(byproducts "")
   foreach(source IN LISTS sources)
     get_filename_component(stem "${source}" NAME_WLE)
-    list(APPEND byproducts "${out}/${stem}.gofork.hpp")
+    get_filename_component(dir "${source}" DIRECTORY)
+    file(RELATIVE_PATH rel "${source_dir}" "${dir}")
+    if(rel MATCHES "^\\.\\.")  # outside the target's source directory: flat
+      set(rel "")
+    endif()
+    if(rel STREQUAL "")
+      set(header_dir "${out}")
+    else()
+      set(header_dir "${out}/${rel}")
+      # Source properties are per directory, not per target: scope it to this target, since a
+      # source shared by two targets gets each target's own generated folder.
+      set_property(SOURCE "${source}" TARGET_DIRECTORY "${target}" APPEND PROPERTY INCLUDE_DIRECTORIES
+        "$<$<STREQUAL:$<TARGET_PROPERTY:NAME>,${target}>:${header_dir}>")
+    endif()
+    list(APPEND byproducts "${header_dir}/${stem}.gofork.hpp")
   endforeach()
   list(REMOVE_DUPLICATES byproducts)
 
@@ -84,7 +101,7 @@ function(gofork_generate)
   add_custom_command(
     OUTPUT "${stamp}"
     BYPRODUCTS ${byproducts}
-    COMMAND "${generator}" --output-dir "${out}" --stamp "${stamp}" --depfile "${depfile}" ${sources} -- ${flags}
+    COMMAND "${generator}" --output-dir "${out}" --source-root "${source_dir}" --stamp "${stamp}" --depfile "${depfile}" ${sources} -- ${flags}
     DEPENDS ${sources} ${generator_depends}
     DEPFILE "${depfile}"
     COMMENT "gofork-gen: generating stubs for ${target}"

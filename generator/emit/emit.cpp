@@ -85,6 +85,71 @@ std::string signature(const model::function& fn) {
   return out + ")";
 }
 
+// Adaptor guard: one definition per type in a TU that includes several generated headers needing it.
+std::string adaptor_guard(const model::adaptor& a) {
+  std::string name;
+  for (char c : a.type) {
+    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (word) {
+      name += c;
+    } else if (!name.empty() && name.back() != '_') {
+      name += '_';
+    }
+  }
+  while (!name.empty() && name.back() == '_') name.pop_back();
+  return "GOFORK_ADAPTOR_" + name + "_" + hex8(fnv1a_32(a.type));
+}
+
+std::string adaptor_text(const model::adaptor& a) {
+  const std::string& t = a.type;
+  const std::string n = std::to_string(a.fields.size());
+  const std::string guard = adaptor_guard(a);
+  std::string field_list;
+  for (const auto& f : a.fields) field_list += (field_list.empty() ? "" : ", ") + f;
+  std::string out = "#ifndef " + guard + "\n#define " + guard + "\n";
+  out += "// " + t + " travels as the array [" + field_list + "].\n";
+  out += "namespace msgpack {\nMSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {\nnamespace adaptor {\n\n";
+
+  out += "template <>\nstruct convert<" + t + "> {\n";
+  out += "  const ::msgpack::object& operator()(const ::msgpack::object& o, " + t + "& v) const {\n";
+  out += "    if (o.type != ::msgpack::type::ARRAY || o.via.array.size != " + n + ") throw ::msgpack::type_error();\n";
+  for (std::size_t i = 0; i < a.fields.size(); ++i) {
+    out += "    o.via.array.ptr[" + std::to_string(i) + "].convert(v." + a.fields[i] + ");\n";
+  }
+  if (a.fields.empty()) out += "    static_cast<void>(v);\n";
+  out += "    return o;\n  }\n};\n\n";
+
+  out += "template <>\nstruct pack<" + t + "> {\n  template <class Stream>\n";
+  out += "  ::msgpack::packer<Stream>& operator()(::msgpack::packer<Stream>& o, const " + t + "& v) const {\n";
+  out += "    o.pack_array(" + n + ");\n";
+  for (const auto& f : a.fields) out += "    o.pack(v." + f + ");\n";
+  if (a.fields.empty()) out += "    static_cast<void>(v);\n";
+  out += "    return o;\n  }\n};\n\n";
+
+  out += "template <>\nstruct object_with_zone<" + t + "> {\n";
+  out += "  void operator()(::msgpack::object::with_zone& o, const " + t + "& v) const {\n";
+  out += "    o.type = ::msgpack::type::ARRAY;\n    o.via.array.size = " + n + ";\n";
+  if (a.fields.empty()) {
+    out += "    o.via.array.ptr = nullptr;\n    static_cast<void>(v);\n";
+  } else {
+    out += "    o.via.array.ptr = static_cast<::msgpack::object*>(o.zone.allocate_align(\n";
+    out += "        sizeof(::msgpack::object) * " + n + ", MSGPACK_ZONE_ALIGNOF(::msgpack::object)));\n";
+    for (std::size_t i = 0; i < a.fields.size(); ++i) {
+      out += "    o.via.array.ptr[" + std::to_string(i) + "] = ::msgpack::object(v." + a.fields[i] + ", o.zone);\n";
+    }
+  }
+  out += "  }\n};\n\n";
+  out += "}  // namespace adaptor\n}  // MSGPACK_API_VERSION_NAMESPACE\n}  // namespace msgpack\n";
+  return out + "#endif  // " + guard + "\n";
+}
+
+bool has_wire_types(const model::function& fn) {
+  for (const auto& p : fn.parameters) {
+    if (!p.wire_type.empty()) return true;
+  }
+  return false;
+}
+
 std::string registration(const model::function& fn) {
   std::string variable = "registered_";
   for (std::size_t i = 0; i < fn.qualified_name.size(); ++i) {
@@ -99,8 +164,32 @@ std::string registration(const model::function& fn) {
   std::string target = "::" + join_namespaces(fn.namespaces);
   if (!fn.namespaces.empty()) target += "::";
   target += fn.name;
-  return "inline const bool " + variable + " =\n    ::gofork::detail::register_entry(" + string_literal(fn.id) +
-         ", &::gofork::detail::dispatch<" + signature(fn) + ", &" + target + ">);\n";
+  if (!has_wire_types(fn)) {
+    return "inline const bool " + variable + " =\n    ::gofork::detail::register_entry(" + string_literal(fn.id) +
+           ", &::gofork::detail::dispatch<" + signature(fn) + ", &" + target + ">);\n";
+  }
+  // The child decodes an owning type (std::string for std::string_view) and passes a view of it.
+  const std::string wrapper = "wire_" + variable.substr(std::string("registered_").size());
+  std::string params;
+  std::string args;
+  std::string wire_signature = fn.result_type + "(";
+  for (std::size_t i = 0; i < fn.parameters.size(); ++i) {
+    const auto& p = fn.parameters[i];
+    const std::string type = p.wire_type.empty() ? p.type : p.wire_type;
+    if (i != 0) {
+      params += ", ";
+      args += ", ";
+      wire_signature += ", ";
+    }
+    params += type + " " + p.name;
+    args += "::std::move(" + p.name + ")";
+    wire_signature += type;
+  }
+  wire_signature += ")";
+  std::string out = "inline " + fn.result_type + " " + wrapper + "(" + params + ") {\n  return " + target + "(" + args +
+                    ");\n}\n";
+  return out + "inline const bool " + variable + " =\n    ::gofork::detail::register_entry(" + string_literal(fn.id) +
+         ", &::gofork::detail::dispatch<" + wire_signature + ", &" + wrapper + ">);\n";
 }
 
 bool same_scopes(const std::vector<model::namespace_scope>& a, const std::vector<model::namespace_scope>& b) {
@@ -126,10 +215,15 @@ std::string stub_name(const model::function& fn) { return "fork_" + fn.name; }
 
 std::string header(const model::generated_header& file) {
   std::string out = "// Generated by gofork-gen from " + file.source_name + ". Do not edit.\n#pragma once\n\n";
+  if (!file.forward_to.empty()) {
+    return out + "// The forkable functions of " + file.source_name + " are declared in its header.\n#include \"" +
+           file.forward_to + "\"\n";
+  }
   if (file.functions.empty()) return out + "// No forkable functions in " + file.source_name + ".\n";
 
   out += "#include <gofork/detail/stub.hpp>\n\n";
   if (!file.include.empty()) out += "#include \"" + file.include + "\"\n\n";
+  for (const auto& a : file.adaptors) out += adaptor_text(a) + "\n";
 
   const auto& fns = file.functions;
   for (std::size_t i = 0; i < fns.size();) {

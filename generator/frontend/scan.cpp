@@ -42,7 +42,7 @@ std::string absolute_path(const clang::FileEntry& entry) {
 
 class consumer : public clang::ASTConsumer {
  public:
-  explicit consumer(shared_state& state) : state_(state) {}
+  consumer(shared_state& state, clang::CompilerInstance& ci) : state_(state), ci_(ci) {}
 
   void HandleTranslationUnit(clang::ASTContext& ctx) override {
     const auto& sm = ctx.getSourceManager();
@@ -55,13 +55,15 @@ class consumer : public clang::ASTConsumer {
     // A broken AST would only produce follow-up noise.
     if (ctx.getDiagnostics().hasFatalErrorOccurred()) return;
     diagnostics::reporter report(ctx.getDiagnostics(), state_.reported);
-    auto found = parse::collect(ctx, report);
+    if (!ci_.hasSema()) return;
+    auto found = parse::collect(ci_.getSema(), report);
     state_.our_errors = state_.our_errors || report.had_error();
     state_.functions.insert(state_.functions.end(), found.begin(), found.end());
   }
 
  private:
   shared_state& state_;
+  clang::CompilerInstance& ci_;  // its Sema is alive until after HandleTranslationUnit
 };
 
 class action : public clang::ASTFrontendAction {
@@ -75,8 +77,8 @@ class action : public clang::ASTFrontendAction {
     return true;
   }
 
-  std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance&, llvm::StringRef) override {
-    return std::make_unique<consumer>(state_);
+  std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance& ci, llvm::StringRef) override {
+    return std::make_unique<consumer>(state_, ci);
   }
 
  private:

@@ -17,6 +17,13 @@ struct parameter {
   std::string name;        // never empty: unnamed parameters get argN
   std::string type;        // declared type, fully qualified: const ::std::string&
   std::string value_type;  // reference and top-level cv removed: ::std::string
+  std::string wire_type;   // what the child decodes when not value_type (std::string_view -> ::std::string)
+};
+
+// A msgpack adaptor gofork-gen writes for a user class: its public fields as an array.
+struct adaptor {
+  std::string type;                 // canonical, fully qualified: ::geo::point, ::geo::box<int>
+  std::vector<std::string> fields;  // in declaration order
 };
 
 struct namespace_scope {
@@ -32,16 +39,21 @@ struct function {
   std::string return_type;  // as declared (cv kept): part of the dispatch signature
   std::string result_type;  // return type without top-level cv: the process<R> payload
   std::vector<parameter> parameters;
+  std::vector<adaptor> adaptors;  // classes its types need adaptors for, each after those it contains
   std::string declaring_file;  // absolute path of the first declaration carrying the attribute
   source_position position;    // of that declaration's name
 };
 
-// One generated header: DIR/<stem>.gofork.hpp.
+// One generated header: DIR/[<dir relative to the source root>/]<stem>.gofork.hpp.
 struct generated_header {
-  std::string file_name;         // <stem>.gofork.hpp
+  std::string file_name;         // [<relative dir>/]<stem>.gofork.hpp, '/'-separated
   std::string source_name;       // file name of the declaring file / source, for the banner
   std::string include;           // spelling for #include "...", empty when not needed
+  // Set for a source whose same-named header (api.cpp beside api.hpp) declares the forkables and
+  // generates elsewhere: this file just includes that one, by this path relative to itself.
+  std::string forward_to;
   std::vector<function> functions;  // sorted by id
+  std::vector<adaptor> adaptors;    // every adaptor its functions need, once, dependencies first
 };
 
 // A located problem found after all TUs were scanned (no SourceManager alive any more).

@@ -17,15 +17,27 @@ auto position_key(const function& fn) {
   return std::make_tuple(fn.position.file, fn.position.line, fn.position.column);
 }
 
-// Inline namespaces are left out: stubs in app and app::inline_ns are both found as app::fork_x.
+// Inline namespaces are left out: stubs in app and app::inline_ns are both found as app::fork_x. The
+// parameter list comes from the id, whose types are canonical: f(int) and f(std::int32_t) clash too.
 std::string stub_key(const function& fn) {
   std::string key;
   for (const auto& scope : fn.namespaces) {
     if (!scope.is_inline) key += scope.name + "::";
   }
-  key += "fork_" + fn.name + "(";
-  for (const auto& p : fn.parameters) key += p.type + ",";
-  return key + ")";
+  const std::size_t open = fn.id.find('(');
+  return key + "fork_" + fn.name + (open == std::string::npos ? "()" : fn.id.substr(open));
+}
+
+// Functions are in id order; each one's adaptors are already dependencies-first.
+std::vector<adaptor> merge_adaptors(const std::vector<function>& functions) {
+  std::vector<adaptor> out;
+  std::set<std::string> seen;
+  for (const auto& fn : functions) {
+    for (const auto& a : fn.adaptors) {
+      if (seen.insert(a.type).second) out.push_back(a);
+    }
+  }
+  return out;
 }
 
 std::string stub_signature(const function& fn) {
@@ -41,6 +53,23 @@ std::string stub_signature(const function& fn) {
 
 std::string generated_file_name(const std::string& path) {
   return fs::path(path).filename().replace_extension().string() + ".gofork.hpp";
+}
+
+std::string generated_path(const std::string& path, const std::string& source_root) {
+  if (source_root.empty()) return generated_file_name(path);
+  const fs::path relative = fs::path(path).lexically_normal().lexically_relative(fs::path(source_root).lexically_normal());
+  const std::string text = relative.generic_string();
+  if (relative.empty() || text.rfind("..", 0) == 0) return generated_file_name(path);  // outside the root
+  const fs::path dir = relative.parent_path();
+  return dir.empty() ? generated_file_name(path) : (dir / generated_file_name(path)).generic_string();
+}
+
+std::string header_output_path(const std::string& path, const std::vector<std::string>& include_dirs,
+                               const std::string& source_root) {
+  const std::string spelling = include_spelling(path, include_dirs);
+  if (fs::path(spelling).is_absolute()) return generated_path(path, source_root);
+  const fs::path dir = fs::path(spelling).parent_path();
+  return dir.empty() ? generated_file_name(path) : (dir / generated_file_name(path)).generic_string();
 }
 
 std::string include_spelling(const std::string& path, const std::vector<std::string>& include_dirs) {
@@ -101,7 +130,9 @@ plan make_plan(const plan_input& input) {
   std::map<std::string, std::string> owner;  // generated file name -> declaring file
   const std::set<std::string> main_files(input.main_files.begin(), input.main_files.end());
   for (const auto& fn : result.functions) {
-    const std::string name = generated_file_name(fn.declaring_file);
+    const bool is_header = main_files.count(fn.declaring_file) == 0;
+    const std::string name = is_header ? header_output_path(fn.declaring_file, input.include_dirs, input.source_root)
+                                       : generated_path(fn.declaring_file, input.source_root);
     auto [it, fresh] = owner.emplace(name, fn.declaring_file);
     if (!fresh && it->second != fn.declaring_file) {
       const std::string message = "gofork: '" + it->second + "' and '" + fn.declaring_file +
@@ -123,18 +154,34 @@ plan make_plan(const plan_input& input) {
     header.functions.push_back(fn);
   }
 
-  // Every source may include its own generated header, even with nothing in it.
+  // Every source may include its own generated header, even with nothing in it. Beside a
+  // same-named header that declares forkables (api.cpp and api.hpp), it forwards to that
+  // header's, so `#include "api.gofork.hpp"` means the same in both.
   std::vector<std::string> sources = input.sources;
   std::sort(sources.begin(), sources.end());
   for (const auto& source : sources) {
-    const std::string name = generated_file_name(source);
+    const std::string name = generated_path(source, input.source_root);
     if (headers.count(name) != 0) continue;
     auto& header = headers[name];
     header.file_name = name;
     header.source_name = file_name(source);
+    const fs::path source_path(source);
+    for (const auto& [declared_name, declaring_file] : owner) {
+      const fs::path declaring(declaring_file);
+      if (declared_name == name || declaring.parent_path() != source_path.parent_path() ||
+          declaring.stem() != source_path.stem()) {
+        continue;
+      }
+      const fs::path from = fs::path(name).parent_path();
+      header.forward_to = fs::path(declared_name).lexically_relative(from.empty() ? fs::path(".") : from).generic_string();
+      break;
+    }
   }
 
-  for (auto& entry : headers) result.headers.push_back(std::move(entry.second));
+  for (auto& entry : headers) {
+    entry.second.adaptors = merge_adaptors(entry.second.functions);
+    result.headers.push_back(std::move(entry.second));
+  }
   return result;
 }
 

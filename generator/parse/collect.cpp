@@ -1,15 +1,16 @@
 #include "parse/collect.hpp"
 
 #include "parse/type_check.hpp"
+#include "parse/type_printer.hpp"
 
 #include <clang/AST/ASTContext.h>
 #include <clang/AST/Attr.h>
 #include <clang/AST/Decl.h>
 #include <clang/AST/DeclCXX.h>
 #include <clang/AST/DeclTemplate.h>
-#include <clang/AST/QualTypeNames.h>
 #include <clang/AST/RecursiveASTVisitor.h>
 #include <clang/Basic/SourceManager.h>
+#include <clang/Sema/Sema.h>
 
 #include <filesystem>
 #include <set>
@@ -24,60 +25,25 @@ bool has_forkable(const clang::Decl& decl) {
   return false;
 }
 
-// Clang writes "< ::std::string" to dodge the C++03 "<:" digraph; C++11 and later read "<::" correctly.
-std::string tidy(std::string text) {
-  for (std::size_t at = text.find("< ::"); at != std::string::npos; at = text.find("< ::", at)) text.erase(at + 1, 1);
-  return text;
-}
-
-class type_printer {
- public:
-  explicit type_printer(const clang::ASTContext& ctx) : ctx_(ctx), policy_(ctx.getPrintingPolicy()) {
-    policy_.SuppressScope = false;
-    policy_.FullyQualifiedName = true;
-  }
-
-  // Declared type, fully qualified with a leading "::"; references attach to the type ("T&", not "T &").
-  std::string declared(clang::QualType type) const {
-    if (const auto* ref = llvm::dyn_cast<clang::LValueReferenceType>(type.getTypePtr())) {
-      return declared(ref->getPointeeTypeAsWritten()) + "&";
-    }
-    if (const auto* ref = llvm::dyn_cast<clang::RValueReferenceType>(type.getTypePtr())) {
-      return declared(ref->getPointeeTypeAsWritten()) + "&&";
-    }
-    return tidy(clang::TypeName::getFullyQualifiedName(type, ctx_, policy_, /*WithGlobalNsPrefix=*/true));
-  }
-
-  // std::decay_t of the declared type, spelled out.
-  std::string value(clang::QualType type) const {
-    return declared(type.getNonReferenceType().getUnqualifiedType());
-  }
-
-  // Canonical spelling used in function ids.
-  std::string canonical(clang::QualType type) const {
-    return type.getCanonicalType().getLocalUnqualifiedType().getAsString(ctx_.getPrintingPolicy());
-  }
-
- private:
-  const clang::ASTContext& ctx_;
-  clang::PrintingPolicy policy_;
-};
-
 class collector : public clang::RecursiveASTVisitor<collector> {
  public:
-  collector(clang::ASTContext& ctx, diagnostics::reporter& report)
-      : ctx_(ctx), sm_(ctx.getSourceManager()), report_(report), print_(ctx) {}
+  collector(clang::Sema& sema, diagnostics::reporter& report)
+      : sema_(sema), ctx_(sema.getASTContext()), sm_(ctx_.getSourceManager()), report_(report), print_(ctx_) {}
 
   bool VisitFunctionDecl(clang::FunctionDecl* fn) {
     if (!has_forkable(*fn)) return true;
     if (!seen_.insert(fn->getCanonicalDecl()).second) return true;
     const clang::FunctionDecl* first = first_attributed(*fn);
     if (sm_.isInSystemHeader(first->getLocation())) return true;
-    check(*first);
+    pending_.push_back(first);
     return true;
   }
 
-  std::vector<model::function> take() { return std::move(found_); }
+  // Checking may instantiate templates, which must not happen while the visitor walks the AST.
+  std::vector<model::function> check_all() {
+    for (const auto* fn : pending_) check(*fn);
+    return std::move(found_);
+  }
 
  private:
   // The declaring file is that of the first redeclaration carrying the attribute.
@@ -114,9 +80,10 @@ class collector : public clang::RecursiveASTVisitor<collector> {
       return;
     }
     bool ok = true;
+    type_checker types(sema_, fn.getLocation());
     for (unsigned i = 0; i < fn.getNumParams(); ++i) {
       const clang::ParmVarDecl& param = *fn.getParamDecl(i);
-      std::string reason = parameter_problem(param.getType(), ctx_);
+      std::string reason = types.parameter_problem(param.getType());
       if (reason.empty()) continue;
       ok = false;
       const std::string who =
@@ -127,18 +94,20 @@ class collector : public clang::RecursiveASTVisitor<collector> {
                         param.getType().getAsString(ctx_.getPrintingPolicy()) +
                         "', which cannot cross a process boundary (" + reason + ")");
     }
-    if (std::string reason = return_problem(fn.getReturnType(), ctx_); !reason.empty()) {
+    if (std::string reason = types.return_problem(fn.getReturnType()); !reason.empty()) {
       ok = false;
       const clang::SourceRange range = fn.getReturnTypeSourceRange();
       report_.error(range.isValid() ? range.getBegin() : fn.getLocation(), range,
                     "gofork: return type '" + fn.getReturnType().getAsString(ctx_.getPrintingPolicy()) +
                         "' of forkable function '" + qualified + "' cannot cross a process boundary (" + reason + ")");
     }
-    if (ok) found_.push_back(to_model(fn, qualified));
+    if (ok) found_.push_back(to_model(fn, qualified, types.adaptors()));
   }
 
-  model::function to_model(const clang::FunctionDecl& fn, const std::string& qualified) const {
+  model::function to_model(const clang::FunctionDecl& fn, const std::string& qualified,
+                           const std::vector<model::adaptor>& adaptors) const {
     model::function out;
+    out.adaptors = adaptors;
     out.qualified_name = qualified;
     out.name = fn.getNameAsString();
     for (const clang::DeclContext* dc = fn.getDeclContext(); dc != nullptr; dc = dc->getParent()) {
@@ -159,7 +128,8 @@ class collector : public clang::RecursiveASTVisitor<collector> {
         name = "arg" + std::to_string(i);
         while (user_names.count(name) != 0) name += '_';  // never shadow a user's own name
       }
-      out.parameters.push_back({name, print_.declared(param.getType()), print_.value(param.getType())});
+      out.parameters.push_back({name, print_.declared(param.getType()), print_.value(param.getType()),
+                                is_string_view(param.getType()) ? "::std::string" : ""});
       if (i != 0) out.id += ", ";
       out.id += print_.canonical(param.getType());
     }
@@ -178,20 +148,22 @@ class collector : public clang::RecursiveASTVisitor<collector> {
     return std::filesystem::absolute(entry->getName().str()).lexically_normal().string();
   }
 
+  clang::Sema& sema_;
   clang::ASTContext& ctx_;
   const clang::SourceManager& sm_;
   diagnostics::reporter& report_;
   type_printer print_;
   std::set<const clang::Decl*> seen_;
+  std::vector<const clang::FunctionDecl*> pending_;
   std::vector<model::function> found_;
 };
 
 }  // namespace
 
-std::vector<model::function> collect(clang::ASTContext& ctx, diagnostics::reporter& report) {
-  collector visitor(ctx, report);
-  visitor.TraverseDecl(ctx.getTranslationUnitDecl());
-  return visitor.take();
+std::vector<model::function> collect(clang::Sema& sema, diagnostics::reporter& report) {
+  collector visitor(sema, report);
+  visitor.TraverseDecl(sema.getASTContext().getTranslationUnitDecl());
+  return visitor.check_all();
 }
 
 }  // namespace gofork::gen::parse

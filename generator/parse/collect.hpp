@@ -7,7 +7,7 @@
 #include <vector>
 
 namespace clang {
-class ASTContext;
+class Sema;
 }  // namespace clang
 
 namespace gofork::gen::parse {
@@ -16,6 +16,7 @@ namespace gofork::gen::parse {
 inline constexpr const char* forkable_annotation = "gofork::forkable";
 
 // Valid forkable functions of the TU; rejected ones are reported through `report` and left out.
-std::vector<model::function> collect(clang::ASTContext& ctx, diagnostics::reporter& report);
+// `sema` completes class templates used as parameter types, to see their fields.
+std::vector<model::function> collect(clang::Sema& sema, diagnostics::reporter& report);
 
 }  // namespace gofork::gen::parse

@@ -1,15 +1,17 @@
 #include "parse/type_check.hpp"
 
+#include "parse/type_printer.hpp"
+
 #include <clang/AST/ASTContext.h>
+#include <clang/AST/DeclCXX.h>
 #include <clang/AST/DeclTemplate.h>
 #include <clang/AST/Type.h>
+#include <clang/Sema/Sema.h>
 
 namespace gofork::gen::parse {
 namespace {
 
 using clang::QualType;
-
-std::string value_problem(QualType type, const clang::ASTContext& ctx);
 
 // A specialisation of std::<name> (inline namespaces such as __cxx11 are looked through), or null.
 const clang::ClassTemplateSpecializationDecl* std_specialization(QualType type, llvm::StringRef name) {
@@ -21,6 +23,14 @@ const clang::ClassTemplateSpecializationDecl* std_specialization(QualType type, 
 }
 
 bool same(QualType a, QualType b) { return a.getCanonicalType() == b.getCanonicalType(); }
+
+// Declared anywhere under namespace std (std::chrono::duration included).
+bool in_std(const clang::Decl& decl) {
+  for (const clang::DeclContext* dc = decl.getDeclContext(); dc != nullptr; dc = dc->getParent()) {
+    if (dc->isStdNamespace()) return true;
+  }
+  return false;
+}
 
 // std::<name><element>, e.g. the default std::allocator<T>, std::less<T>, std::hash<T>.
 bool is_std_of(const clang::TemplateArgument& arg, llvm::StringRef name, QualType element) {
@@ -42,80 +52,6 @@ bool is_map_allocator(const clang::TemplateArgument& arg, QualType key, QualType
   if (pair == nullptr || pair->getTemplateArgs().size() != 2) return false;
   const auto& args = pair->getTemplateArgs();
   return same(args[0].getAsType(), key.withConst()) && same(args[1].getAsType(), mapped);
-}
-
-std::string element_problem(QualType element, const clang::ASTContext& ctx) {
-  std::string reason = value_problem(element, ctx);
-  if (reason.empty() || reason.rfind("contains '", 0) == 0) return reason;
-  return "contains '" + element.getCanonicalType().getAsString(ctx.getPrintingPolicy()) + "': " + reason;
-}
-
-std::string container_problem(const clang::ClassTemplateSpecializationDecl& spec, const clang::ASTContext& ctx) {
-  const llvm::StringRef name = spec.getName();
-  const auto& args = spec.getTemplateArgs();
-  auto type_arg = [&](unsigned i) { return args[i].getAsType(); };
-  auto all_types = [&] {
-    for (unsigned i = 0; i < args.size(); ++i) {
-      if (args[i].getKind() != clang::TemplateArgument::Type) return false;
-    }
-    return true;
-  };
-  const std::string custom = "std::" + name.str() + " with a non-default allocator, comparator or hash";
-
-  if (name == "basic_string") {
-    if (args.size() == 3 && all_types() && same(type_arg(0), ctx.CharTy) &&
-        is_std_of(args[1], "char_traits", ctx.CharTy) && is_std_of(args[2], "allocator", ctx.CharTy)) {
-      return "";
-    }
-    return "only std::string is supported among the std::basic_string types";
-  }
-  if (name == "vector" || name == "deque" || name == "list") {
-    if (args.size() != 2 || !all_types() || !is_std_of(args[1], "allocator", type_arg(0))) return custom;
-    return element_problem(type_arg(0), ctx);
-  }
-  if (name == "array" || name == "optional") {
-    if (args.size() < 1 || args[0].getKind() != clang::TemplateArgument::Type) return "unsupported std::" + name.str();
-    return element_problem(type_arg(0), ctx);
-  }
-  if (name == "pair") {
-    if (args.size() != 2 || !all_types()) return "unsupported std::pair";
-    std::string reason = element_problem(type_arg(0), ctx);
-    return reason.empty() ? element_problem(type_arg(1), ctx) : reason;
-  }
-  if (name == "tuple") {
-    if (args.size() != 1 || args[0].getKind() != clang::TemplateArgument::Pack) return "unsupported std::tuple";
-    for (const auto& element : args[0].pack_elements()) {
-      if (element.getKind() != clang::TemplateArgument::Type) return "unsupported std::tuple";
-      if (std::string reason = element_problem(element.getAsType(), ctx); !reason.empty()) return reason;
-    }
-    return "";
-  }
-  if (name == "set") {
-    if (args.size() != 3 || !all_types() || !is_std_of(args[1], "less", type_arg(0)) ||
-        !is_std_of(args[2], "allocator", type_arg(0))) {
-      return custom;
-    }
-    return element_problem(type_arg(0), ctx);
-  }
-  if (name == "unordered_set") {
-    if (args.size() != 4 || !all_types() || !is_std_of(args[1], "hash", type_arg(0)) ||
-        !is_std_of(args[2], "equal_to", type_arg(0)) || !is_std_of(args[3], "allocator", type_arg(0))) {
-      return custom;
-    }
-    return element_problem(type_arg(0), ctx);
-  }
-  if (name == "map" || name == "unordered_map") {
-    const bool ordered = name == "map";
-    const bool defaults =
-        args.size() == (ordered ? 4u : 5u) && all_types() &&
-        (ordered ? is_std_of(args[2], "less", type_arg(0))
-                 : is_std_of(args[2], "hash", type_arg(0)) && is_std_of(args[3], "equal_to", type_arg(0))) &&
-        is_map_allocator(args[ordered ? 3 : 4], type_arg(0), type_arg(1));
-    if (!defaults) return custom;
-    std::string reason = element_problem(type_arg(0), ctx);
-    return reason.empty() ? element_problem(type_arg(1), ctx) : reason;
-  }
-  return "std::" + name.str() + " is not supported";
 }
 
 std::string builtin_problem(const clang::BuiltinType& builtin) {
@@ -156,8 +92,226 @@ std::string builtin_problem(const clang::BuiltinType& builtin) {
   }
 }
 
+bool has_call_operator(const clang::CXXRecordDecl& decl) {
+  return !decl.lookup(decl.getASTContext().DeclarationNames.getCXXOperatorName(clang::OO_Call)).empty();
+}
+
+}  // namespace
+
+bool is_string_view(QualType type) {
+  const auto* spec = std_specialization(type.getNonReferenceType().getUnqualifiedType(), "basic_string_view");
+  if (spec == nullptr || spec->getTemplateArgs().size() < 1) return false;
+  const auto& arg = spec->getTemplateArgs()[0];
+  return arg.getKind() == clang::TemplateArgument::Type && same(arg.getAsType(), spec->getASTContext().CharTy);
+}
+
+type_checker::type_checker(clang::Sema& sema, clang::SourceLocation where)
+    : sema_(sema), ctx_(sema.getASTContext()), where_(where) {}
+
+std::string type_checker::element_problem(QualType element) {
+  std::string reason = value_problem(element);
+  // A failing class field reports its own path; "contains" would only repeat the outer types.
+  if (reason.empty() || !trail_.empty() || reason.rfind("contains '", 0) == 0) return reason;
+  return "contains '" + element.getCanonicalType().getAsString(ctx_.getPrintingPolicy()) + "': " + reason;
+}
+
+std::string type_checker::std_problem(const clang::CXXRecordDecl& decl) {
+  const llvm::StringRef name = decl.getName();
+  if (name == "unique_ptr" || name == "shared_ptr" || name == "weak_ptr") return "smart pointer";
+  if (name == "function" || name == "move_only_function" || name == "packaged_task") {
+    return "callable (std::" + name.str() + ")";
+  }
+  if (name == "basic_string_view") return "std::string_view is only supported as a top-level parameter";
+  const auto* spec = llvm::dyn_cast<clang::ClassTemplateSpecializationDecl>(&decl);
+  if (spec == nullptr) return "std::" + name.str() + " is not supported";
+
+  const auto& args = spec->getTemplateArgs();
+  auto type_arg = [&](unsigned i) { return args[i].getAsType(); };
+  auto all_types = [&] {
+    for (unsigned i = 0; i < args.size(); ++i) {
+      if (args[i].getKind() != clang::TemplateArgument::Type) return false;
+    }
+    return true;
+  };
+  const std::string custom = "std::" + name.str() + " with a non-default allocator, comparator or hash";
+
+  if (name == "basic_string") {
+    if (args.size() == 3 && all_types() && same(type_arg(0), ctx_.CharTy) &&
+        is_std_of(args[1], "char_traits", ctx_.CharTy) && is_std_of(args[2], "allocator", ctx_.CharTy)) {
+      return "";
+    }
+    return "only std::string is supported among the std::basic_string types";
+  }
+  if (name == "vector" || name == "deque" || name == "list") {
+    if (args.size() != 2 || !all_types() || !is_std_of(args[1], "allocator", type_arg(0))) return custom;
+    return element_problem(type_arg(0));
+  }
+  if (name == "array" || name == "optional") {
+    if (args.size() < 1 || args[0].getKind() != clang::TemplateArgument::Type) return "unsupported std::" + name.str();
+    return element_problem(type_arg(0));
+  }
+  if (name == "duration") {
+    if (args.size() != 2 || args[0].getKind() != clang::TemplateArgument::Type) return "unsupported std::chrono::duration";
+    return element_problem(type_arg(0));
+  }
+  if (name == "pair") {
+    if (args.size() != 2 || !all_types()) return "unsupported std::pair";
+    std::string reason = element_problem(type_arg(0));
+    return reason.empty() ? element_problem(type_arg(1)) : reason;
+  }
+  if (name == "tuple" || name == "variant") {
+    if (args.size() != 1 || args[0].getKind() != clang::TemplateArgument::Pack) return "unsupported std::" + name.str();
+    for (const auto& element : args[0].pack_elements()) {
+      if (element.getKind() != clang::TemplateArgument::Type) return "unsupported std::" + name.str();
+      if (std::string reason = element_problem(element.getAsType()); !reason.empty()) return reason;
+    }
+    return "";
+  }
+  if (name == "set") {
+    if (args.size() != 3 || !all_types() || !is_std_of(args[1], "less", type_arg(0)) ||
+        !is_std_of(args[2], "allocator", type_arg(0))) {
+      return custom;
+    }
+    return element_problem(type_arg(0));
+  }
+  if (name == "unordered_set") {
+    if (args.size() != 4 || !all_types() || !is_std_of(args[1], "hash", type_arg(0)) ||
+        !is_std_of(args[2], "equal_to", type_arg(0)) || !is_std_of(args[3], "allocator", type_arg(0))) {
+      return custom;
+    }
+    return element_problem(type_arg(0));
+  }
+  if (name == "map" || name == "unordered_map") {
+    const bool ordered = name == "map";
+    const bool defaults =
+        args.size() == (ordered ? 4u : 5u) && all_types() &&
+        (ordered ? is_std_of(args[2], "less", type_arg(0))
+                 : is_std_of(args[2], "hash", type_arg(0)) && is_std_of(args[3], "equal_to", type_arg(0))) &&
+        is_map_allocator(args[ordered ? 3 : 4], type_arg(0), type_arg(1));
+    if (!defaults) return custom;
+    std::string reason = element_problem(type_arg(0));
+    return reason.empty() ? element_problem(type_arg(1)) : reason;
+  }
+  return "std::" + name.str() + " is not supported";
+}
+
+// MSGPACK_DEFINE / MSGPACK_DEFINE_MAP (a msgpack_pack member, possibly inherited) or a visible
+// specialisation of msgpack::adaptor::pack for the class (or, partially, for its template).
+bool type_checker::has_msgpack_support(const clang::CXXRecordDecl& decl) {
+  if (!decl.lookup(&ctx_.Idents.get("msgpack_pack")).empty()) return true;
+  for (const auto& base : decl.bases()) {
+    const auto* b = base.getType()->getAsCXXRecordDecl();
+    if (b != nullptr && b->hasDefinition() && has_msgpack_support(*b->getDefinition())) return true;
+  }
+  if (!looked_up_pack_) {
+    looked_up_pack_ = true;
+    auto lookup = [&](const clang::DeclContext& dc, llvm::StringRef name) -> const clang::DeclContext* {
+      for (auto* found : dc.lookup(&ctx_.Idents.get(name))) {
+        if (auto* ns = llvm::dyn_cast<clang::NamespaceDecl>(found)) return ns;
+      }
+      return nullptr;
+    };
+    if (const auto* msgpack = lookup(*ctx_.getTranslationUnitDecl(), "msgpack")) {
+      for (const char* version : {"v1", "v2", "v3", "v4", "v5"}) {
+        const auto* ns = lookup(*msgpack, version);
+        const auto* adaptor = ns != nullptr ? lookup(*ns, "adaptor") : nullptr;
+        if (adaptor == nullptr) continue;
+        for (auto* found : adaptor->lookup(&ctx_.Idents.get("pack"))) {
+          if (auto* tmpl = llvm::dyn_cast<clang::ClassTemplateDecl>(found)) pack_templates_.push_back(tmpl);
+        }
+      }
+    }
+  }
+  const QualType type = ctx_.getRecordType(&decl);
+  const auto* own_spec = llvm::dyn_cast<clang::ClassTemplateSpecializationDecl>(&decl);
+  for (auto* tmpl : pack_templates_) {
+    for (const auto* spec : tmpl->specializations()) {
+      if (spec->getSpecializationKind() != clang::TSK_ExplicitSpecialization) continue;
+      const auto& arg = spec->getTemplateArgs()[0];
+      if (arg.getKind() == clang::TemplateArgument::Type && same(arg.getAsType(), type)) return true;
+    }
+    if (own_spec == nullptr) continue;
+    llvm::SmallVector<clang::ClassTemplatePartialSpecializationDecl*, 8> partials;
+    tmpl->getPartialSpecializations(partials);
+    for (const auto* partial : partials) {
+      const auto& arg = partial->getTemplateArgs()[0];
+      if (arg.getKind() != clang::TemplateArgument::Type) continue;
+      const auto* pattern = arg.getAsType()->getAs<clang::TemplateSpecializationType>();
+      if (pattern == nullptr) continue;
+      const auto* named = pattern->getTemplateName().getAsTemplateDecl();
+      if (named != nullptr && named->getCanonicalDecl() == own_spec->getSpecializedTemplate()->getCanonicalDecl()) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::string type_checker::record_problem(clang::CXXRecordDecl& declared, QualType type) {
+  if (done_.count(declared.getCanonicalDecl()) != 0) return "";  // fine, or being checked further up (recursion)
+  if (!sema_.isCompleteType(where_, type)) return "incomplete type";
+  clang::CXXRecordDecl& decl = *declared.getDefinition();
+  if (decl.isLambda()) return "callable (lambda closure type)";
+  if (decl.getIdentifier() == nullptr && decl.getTypedefNameForAnonDecl() == nullptr) {
+    return "unnamed class: the generated adaptor must name it";
+  }
+  for (const clang::DeclContext* dc = decl.getDeclContext(); dc != nullptr; dc = dc->getParent()) {
+    if (dc->isFunctionOrMethod()) return "local class: the generated adaptor must name it";
+  }
+  if (decl.getAccess() == clang::AS_private || decl.getAccess() == clang::AS_protected) {
+    return "non-public nested class: the generated adaptor must name it";
+  }
+  if (has_msgpack_support(decl)) {
+    done_[decl.getCanonicalDecl()] = true;
+    return "";  // the user's own msgpack support is used as it is
+  }
+  for (const auto* field : decl.fields()) {
+    if (field->getAccess() == clang::AS_public) continue;
+    const char* which = field->getAccess() == clang::AS_private ? "private" : "protected";
+    const std::string name = field->getName().empty() ? "(anonymous)" : field->getName().str();
+    return std::string("has ") + which + " data member '" + name + "' and no msgpack adaptor";
+  }
+  if (decl.getNumBases() != 0) {
+    return "has a base class ('" + decl.bases_begin()->getType().getAsString(ctx_.getPrintingPolicy()) +
+           "'): only classes without bases get a generated adaptor; make the base a data member or add MSGPACK_DEFINE";
+  }
+  if (decl.field_empty() && has_call_operator(decl)) return "callable (class with operator() and no data members)";
+  if (const auto* ctor = sema_.LookupDefaultConstructor(&decl);
+      ctor == nullptr || ctor->isDeleted() || ctor->getAccess() != clang::AS_public) {
+    return "not default-constructible: decoding starts from a default-constructed value";
+  }
+
+  done_[decl.getCanonicalDecl()] = false;
+  model::adaptor adaptor;
+  adaptor.type = type_printer(ctx_).adaptor_name(type);
+  for (const auto* field : decl.fields()) {
+    const std::string name = field->getName().str();
+    std::string reason;
+    if (field->isAnonymousStructOrUnion() || name.empty()) {
+      reason = "anonymous struct or union member";
+    } else if (field->isBitField()) {
+      reason = "bit-field (decoding needs a reference to it)";
+    } else if (!field->getType()->isReferenceType() && field->getType().isConstQualified()) {
+      reason = "const data member (decoding assigns to it)";
+    } else {
+      reason = value_problem(field->getType());
+    }
+    if (!reason.empty()) {
+      if (trail_.empty()) trail_type_ = field->getType().getAsString(ctx_.getPrintingPolicy());
+      trail_.insert(trail_.begin(), name.empty() ? "(anonymous)" : name);
+      trail_root_ = decl.getQualifiedNameAsString();
+      done_.erase(decl.getCanonicalDecl());
+      return reason;
+    }
+    adaptor.fields.push_back(name);
+  }
+  done_[decl.getCanonicalDecl()] = true;
+  adaptors_.push_back(std::move(adaptor));
+  return "";
+}
+
 // A type held by value (at the top level after references/cv were handled, or nested in a container).
-std::string value_problem(QualType type, const clang::ASTContext& ctx) {
+std::string type_checker::value_problem(QualType type) {
   const QualType canonical = type.getCanonicalType();
   if (canonical.isVolatileQualified()) return "volatile";
   if (canonical.isConstQualified()) return "const element";
@@ -173,47 +327,56 @@ std::string value_problem(QualType type, const clang::ASTContext& ctx) {
   if (llvm::isa<clang::ReferenceType>(t)) return "reference";
   if (llvm::isa<clang::ArrayType>(t)) return "C array";
   if (llvm::isa<clang::FunctionType>(t)) return "function type";
-  if (llvm::isa<clang::EnumType>(t)) return "enumerations are not supported yet";
+  if (llvm::isa<clang::EnumType>(t)) return "";  // travels as its underlying integer (adaptors.hpp)
   if (llvm::isa<clang::ComplexType>(t)) return "complex types are not supported";
   if (llvm::isa<clang::VectorType>(t)) return "vector types are not supported";
   if (llvm::isa<clang::AtomicType>(t)) return "_Atomic types are not supported";
   if (const auto* record = llvm::dyn_cast<clang::RecordType>(t)) {
-    const auto* decl = record->getDecl();
+    auto* decl = llvm::dyn_cast<clang::CXXRecordDecl>(record->getDecl());
+    if (decl == nullptr) return "this type is not supported";
     if (decl->isUnion()) return "union";
-    if (const auto* spec = llvm::dyn_cast<clang::ClassTemplateSpecializationDecl>(decl);
-        spec != nullptr && spec->isInStdNamespace()) {
-      return container_problem(*spec, ctx);
-    }
-    return "class types are not supported yet";
+    if (in_std(*decl)) return std_problem(*decl);
+    return record_problem(*decl, canonical);
   }
   return "this type is not supported";
 }
 
-}  // namespace
+std::string type_checker::top_level(QualType type) {
+  trail_.clear();
+  std::string reason = value_problem(type);
+  if (reason.empty() || trail_.empty()) return reason;
+  std::string path = trail_root_;
+  for (const auto& field : trail_) path += "::" + field;
+  return "field '" + path + "' has type '" + trail_type_ + "': " + reason;
+}
 
-std::string parameter_problem(QualType declared, const clang::ASTContext& ctx) {
+std::string type_checker::parameter_problem(QualType declared) {
   const QualType canonical = declared.getCanonicalType();
   if (const auto* lvalue = canonical->getAs<clang::LValueReferenceType>()) {
     const QualType pointee = lvalue->getPointeeType();
     if (!pointee.isConstQualified()) return "non-const reference: changes would not reach the caller";
     if (pointee.isVolatileQualified()) return "volatile";
-    return value_problem(pointee.getUnqualifiedType(), ctx);
+    if (is_string_view(pointee)) return "";
+    return top_level(pointee.getUnqualifiedType());
   }
   if (const auto* rvalue = canonical->getAs<clang::RValueReferenceType>()) {
     const QualType pointee = rvalue->getPointeeType();
     if (pointee.isVolatileQualified()) return "volatile";
-    return value_problem(pointee.getUnqualifiedType(), ctx);
+    if (is_string_view(pointee)) return "";
+    return top_level(pointee.getUnqualifiedType());
   }
   if (canonical.isVolatileQualified()) return "volatile";
-  return value_problem(canonical.getUnqualifiedType(), ctx);
+  if (is_string_view(canonical)) return "";
+  return top_level(canonical.getUnqualifiedType());
 }
 
-std::string return_problem(QualType declared, const clang::ASTContext& ctx) {
+std::string type_checker::return_problem(QualType declared) {
   const QualType canonical = declared.getCanonicalType();
   if (canonical->isVoidType()) return "";
   if (canonical->isReferenceType()) return "reference: return by value instead";
   if (canonical.isVolatileQualified()) return "volatile";
-  return value_problem(canonical.getUnqualifiedType(), ctx);
+  if (is_string_view(canonical)) return "std::string_view would point into the child's memory: return std::string";
+  return top_level(canonical.getUnqualifiedType());
 }
 
 }  // namespace gofork::gen::parse

@@ -1,4 +1,4 @@
-// gofork-gen --output-dir DIR [--stamp FILE] [--depfile FILE] [--list] SOURCE... -- COMPILER_FLAGS...
+// gofork-gen --output-dir DIR [--source-root DIR] [--stamp FILE] [--depfile FILE] [--list] SOURCE... -- FLAGS...
 // Thin driver: command line, planning, write-if-changed, stale-file removal, stamp and depfile.
 #include "diagnostics/diagnostics.hpp"
 #include "emit/emit.hpp"
@@ -21,6 +21,7 @@ using namespace gofork::gen;
 
 struct command_line {
   std::string output_dir;
+  std::string source_root;
   std::string stamp;
   std::string depfile;
   bool list = false;
@@ -29,7 +30,8 @@ struct command_line {
 };
 
 constexpr const char* usage =
-    "usage: gofork-gen --output-dir DIR [--stamp FILE] [--depfile FILE] [--list] SOURCE... -- COMPILER_FLAGS...";
+    "usage: gofork-gen --output-dir DIR [--source-root DIR] [--stamp FILE] [--depfile FILE] [--list] SOURCE... -- "
+    "COMPILER_FLAGS...";
 
 bool parse_command_line(int argc, char** argv, command_line& out) {
   int i = 1;
@@ -46,6 +48,8 @@ bool parse_command_line(int argc, char** argv, command_line& out) {
     };
     if (arg == "--output-dir") {
       if (!value(out.output_dir)) return false;
+    } else if (arg == "--source-root") {
+      if (!value(out.source_root)) return false;
     } else if (arg == "--stamp") {
       if (!value(out.stamp)) return false;
     } else if (arg == "--depfile") {
@@ -86,13 +90,46 @@ bool write_if_changed(const fs::path& path, const std::string& content) {
   return write_file(path, content);
 }
 
+// Absolute and canonical, like the real paths Clang reports for the files it read.
+std::string canonical_path(const std::string& path) {
+  std::error_code ec;
+  fs::path out = fs::weakly_canonical(fs::absolute(path), ec);
+  if (ec) out = fs::absolute(path).lexically_normal();
+  if (!out.has_filename()) out = out.parent_path();  // drop a trailing separator
+  return out.string();
+}
+
+bool is_generated_name(const std::string& name) {
+  const std::string suffix = ".gofork.hpp";
+  return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The directory belongs to the generator: generated headers nobody produces any more would be stale.
+// Returns whether `dir` is empty afterwards, so that subdirectories this left empty go too.
+bool remove_stale(const fs::path& root, const fs::path& dir, const std::set<std::string>& produced) {
+  std::error_code ec;
+  bool empty = true;
+  std::vector<fs::path> entries;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) entries.push_back(entry.path());
+  for (const auto& path : entries) {
+    if (fs::is_directory(fs::symlink_status(path, ec))) {
+      if (remove_stale(root, path, produced)) {
+        fs::remove(path, ec);
+        if (!ec) continue;
+      }
+      empty = false;
+      continue;
+    }
+    const std::string relative = path.lexically_relative(root).generic_string();
+    if (is_generated_name(path.filename().string()) && produced.count(relative) == 0 && fs::remove(path, ec)) continue;
+    empty = false;
+  }
+  return empty;
+}
+
 int run(const command_line& cmd) {
   std::vector<std::string> sources;
-  for (const auto& source : cmd.sources) {
-    std::error_code ec;
-    fs::path path = fs::weakly_canonical(fs::absolute(source), ec);
-    sources.push_back(ec ? fs::absolute(source).lexically_normal().string() : path.string());
-  }
+  for (const auto& source : cmd.sources) sources.push_back(canonical_path(source));
 
   frontend::scan_result scanned = frontend::scan(cmd.sources, cmd.flags);
   if (!scanned.ok) return 1;
@@ -102,6 +139,7 @@ int run(const command_line& cmd) {
   input.sources = sources;
   input.main_files = scanned.main_files;
   input.include_dirs = frontend::include_dirs(cmd.flags);
+  if (!cmd.source_root.empty()) input.source_root = canonical_path(cmd.source_root);
   const model::plan plan = model::make_plan(input);
   if (diagnostics::report_late(plan.problems) != 0) return 1;
 
@@ -125,18 +163,19 @@ int run(const command_line& cmd) {
   std::string first_output;
   for (const auto& header : plan.headers) {
     const fs::path path = dir / header.file_name;
+    if (header.file_name.find('/') != std::string::npos) {
+      fs::create_directories(path.parent_path(), ec);
+      if (ec) {
+        diagnostics::report_plain_error("cannot create '" + path.parent_path().string() + "': " + ec.message());
+        return 1;
+      }
+    }
     if (!write_if_changed(path, emit::header(header))) return 1;
     produced.insert(header.file_name);
     if (first_output.empty()) first_output = path.string();
   }
 
-  // The directory belongs to the generator: generated headers nobody produces any more would be stale.
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    const std::string suffix = ".gofork.hpp";
-    const bool generated = name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-    if (generated && produced.count(name) == 0) fs::remove(entry.path(), ec);
-  }
+  remove_stale(dir, dir, produced);
 
   if (!cmd.stamp.empty() && !write_file(cmd.stamp, "")) return 1;
   if (!cmd.depfile.empty()) {

@@ -31,10 +31,14 @@ function(_show_diff expected actual)
 endfunction()
 
 if(MODE STREQUAL "golden")
-  file(GLOB _sources "${CASE_DIR}/*.cpp")
+  # Every *.cpp of the case, also in subdirectories (expected/ holds no sources); headers of sources in
+  # subdirectories land in the same subdirectories of the output (--source-root).
+  file(GLOB_RECURSE _sources "${CASE_DIR}/*.cpp")
+  list(FILTER _sources EXCLUDE REGEX "^${CASE_DIR}/expected/")
   list(SORT _sources)
+  set(_flags -- "-I${CASE_DIR}" -std=c++17)
   execute_process(
-    COMMAND "${GEN}" --output-dir "${_out}" --stamp "${WORK_DIR}/stamp" ${_sources} -- "-I${CASE_DIR}" -std=c++17
+    COMMAND "${GEN}" --output-dir "${_out}" --source-root "${CASE_DIR}" --stamp "${WORK_DIR}/stamp" ${_sources} ${_flags}
     RESULT_VARIABLE _rc OUTPUT_VARIABLE _stdout ERROR_VARIABLE _stderr)
   if(NOT _rc EQUAL 0)
     message(FATAL_ERROR "gofork-gen failed (${_rc}):\n${_stdout}${_stderr}")
@@ -43,19 +47,43 @@ if(MODE STREQUAL "golden")
     message(FATAL_ERROR "gofork-gen printed to stderr:\n${_stderr}")
   endif()
 
-  file(GLOB _actual RELATIVE "${_out}" "${_out}/*")
-  file(GLOB _expected RELATIVE "${CASE_DIR}/expected" "${CASE_DIR}/expected/*")
+  # Optional: golden --list output of the same sources (case directory replaced by <dir>/).
+  set(_list_expected "${CASE_DIR}/list.expected")
+  if(EXISTS "${_list_expected}")
+    execute_process(COMMAND "${GEN}" --list ${_sources} ${_flags}
+                    RESULT_VARIABLE _rc OUTPUT_VARIABLE _list ERROR_VARIABLE _stderr)
+    if(NOT _rc EQUAL 0 OR NOT _stderr STREQUAL "")
+      message(FATAL_ERROR "gofork-gen --list failed (${_rc}):\n${_stderr}")
+    endif()
+    string(REPLACE "${CASE_DIR}/" "<dir>/" _list "${_list}")
+  endif()
+
+  file(GLOB_RECURSE _actual RELATIVE "${_out}" "${_out}/*")
+  file(GLOB_RECURSE _expected RELATIVE "${CASE_DIR}/expected" "${CASE_DIR}/expected/*")
   list(SORT _actual)
   list(SORT _expected)
 
   if(UPDATE)
     file(REMOVE_RECURSE "${CASE_DIR}/expected")
-    file(MAKE_DIRECTORY "${CASE_DIR}/expected")
     foreach(_name IN LISTS _actual)
-      file(COPY "${_out}/${_name}" DESTINATION "${CASE_DIR}/expected")
+      get_filename_component(_sub "${CASE_DIR}/expected/${_name}" DIRECTORY)
+      file(MAKE_DIRECTORY "${_sub}")
+      file(COPY "${_out}/${_name}" DESTINATION "${_sub}")
     endforeach()
+    if(EXISTS "${_list_expected}")
+      file(WRITE "${_list_expected}" "${_list}")
+    endif()
     message(STATUS "updated ${CASE_DIR}/expected: ${_actual}")
     return()
+  endif()
+
+  if(EXISTS "${_list_expected}")
+    file(READ "${_list_expected}" _e)
+    if(NOT _list STREQUAL _e)
+      file(WRITE "${WORK_DIR}/actual.list" "${_list}")
+      _show_diff("${_list_expected}" "${WORK_DIR}/actual.list")
+      message(FATAL_ERROR "--list output differs from ${_list_expected}")
+    endif()
   endif()
 
   if(NOT _actual STREQUAL _expected)

@@ -157,3 +157,5 @@ R decode_value(std::string_view bytes) {
 }
 
 }  // namespace gofork::detail
+
+#include <gofork/detail/adaptors.hpp>

@@ -2,8 +2,13 @@
 
 namespace geo {
 
-struct point {
-  double x, y;
+// Private data and no msgpack adaptor: the generator cannot reach the fields.
+class point {
+ public:
+  double x() const { return x_; }
+
+ private:
+  double x_ = 0;
 };
 
 [[gofork::forkable]] double norm(const point& p);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace {
 
 using namespace gofork::gen;
@@ -15,7 +17,7 @@ model::function square() {
   fn.namespaces = {{"app", false}};
   fn.return_type = "int";
   fn.result_type = "int";
-  fn.parameters = {{"x", "int", "int"}};
+  fn.parameters = {{"x", "int", "int", ""}};
   fn.declaring_file = "/src/app/api.hpp";
   fn.position = {"/src/app/api.hpp", 3, 26};
   return fn;
@@ -103,7 +105,7 @@ TEST(emit, groups_consecutive_functions_and_reopens_inline_namespaces) {
   model::function a = square();
   model::function b = square();
   b.id = "app::square(long)";
-  b.parameters = {{"x", "long", "long"}};
+  b.parameters = {{"x", "long", "long", ""}};
   model::function c = square();
   c.id = "app::v2::square(int)";
   c.qualified_name = "app::v2::square";
@@ -127,6 +129,47 @@ TEST(emit, groups_consecutive_functions_and_reopens_inline_namespaces) {
 TEST(emit, list_line_and_depfile) {
   EXPECT_EQ(emit::list_line(square()), "app::square(int) -> int  /src/app/api.hpp:3:26");
   EXPECT_EQ(emit::depfile("out/stamp", {"/a b/c.hpp", "/d.hpp"}), "out/stamp: /a\\ b/c.hpp /d.hpp\n");
+}
+
+TEST(emit, adaptors_are_guarded_and_come_before_the_stubs) {
+  model::generated_header file;
+  file.file_name = "api.gofork.hpp";
+  file.source_name = "api.hpp";
+  file.functions = {square()};
+  file.adaptors = {{"::geo::box<int>", {"lo", "hi"}}, {"::geo::empty", {}}};
+  const std::string text = emit::header(file);
+  const std::string guard = "GOFORK_ADAPTOR_geo_box_int_" + [] {
+    char buffer[9];
+    std::snprintf(buffer, sizeof buffer, "%08x", static_cast<unsigned>(emit::fnv1a_32("::geo::box<int>")));
+    return std::string(buffer);
+  }();
+  EXPECT_NE(text.find("#ifndef " + guard + "\n#define " + guard + "\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("struct convert<::geo::box<int>> {"), std::string::npos);
+  EXPECT_NE(text.find("    o.via.array.ptr[1].convert(v.hi);\n"), std::string::npos);
+  EXPECT_NE(text.find("    o.pack(v.lo);\n"), std::string::npos);
+  EXPECT_NE(text.find("struct object_with_zone<::geo::empty> {"), std::string::npos);
+  EXPECT_LT(text.find("::geo::box<int>"), text.find("::geo::empty"));
+  EXPECT_LT(text.find("#endif  // GOFORK_ADAPTOR_geo_empty_"), text.find("fork_square"));
+}
+
+TEST(emit, string_view_parameters_are_decoded_through_a_wire_function) {
+  model::generated_header file;
+  file.file_name = "api.gofork.hpp";
+  file.source_name = "api.hpp";
+  model::function fn = square();
+  fn.id = "app::count(std::string_view, int &&)";
+  fn.qualified_name = "app::count";
+  fn.name = "count";
+  fn.parameters = {{"s", "const ::std::string_view&", "::std::string_view", "::std::string"}, {"n", "int&&", "int", ""}};
+  file.functions = {fn};
+  const std::string text = emit::header(file);
+  EXPECT_NE(text.find("launch<int, ::std::string_view, int>(::gofork::options{}, "), std::string::npos) << text;
+  EXPECT_NE(text.find("inline int wire_app_count_"), std::string::npos) << text;
+  EXPECT_NE(text.find("(::std::string s, int&& n) {\n  return ::app::count(::std::move(s), ::std::move(n));\n}\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("&::gofork::detail::dispatch<int(::std::string, int&&), &wire_app_count_"), std::string::npos)
+      << text;
 }
 
 }  // namespace

@@ -1,0 +1,7 @@
+namespace app {
+
+struct opaque;
+
+[[gofork::forkable]] void use(const opaque& handle);
+
+}  // namespace app

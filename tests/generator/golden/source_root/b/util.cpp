@@ -1,0 +1,3 @@
+namespace b {
+[[gofork::forkable]] int thrice(int x);
+}  // namespace b

@@ -1,0 +1,2 @@
+#include "c/api.hpp"
+[[gofork::forkable]] void top();
