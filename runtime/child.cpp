@@ -4,6 +4,7 @@
 
 #include <cxxabi.h>
 #include <fcntl.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -106,7 +107,10 @@ bool channel_from_parent(const marker& m) {
   if (::getsockopt(m.channel_fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) return false;
   // The kernel recorded the creator at socketpair() time, so this holds even for an orphan. A
   // creator outside our pid namespace shows as pid 0, as does our parent then.
-  return peer.pid == m.parent || (peer.pid == 0 && ::getppid() == 0);
+  if (peer.pid != m.parent && !(peer.pid == 0 && ::getppid() == 0)) return false;
+  // A privileged (setuid/setcap) program trusts only a channel made with its own effective uid:
+  // anyone may set the variable and hand it a socket.
+  return ::getauxval(AT_SECURE) == 0 || peer.uid == ::geteuid();
 }
 
 void run_child(const marker& m) {
@@ -115,6 +119,9 @@ void run_child(const marker& m) {
   std::optional<request_view> request = parse_request(map_request(m), why);
   if (!request) refuse(m.channel_fd, why);
   if (request->call_nonce != m.call_nonce) refuse(m.channel_fd, "the request does not belong to this launch");
+  if (request->parent_build != own_build_id()) {
+    refuse(m.channel_fd, "this program is a different build from the parent's (version skew)");
+  }
   if (request->pdeathsig != 0) {
     // Re-armed: the exec of a privileged binary clears it. If the parent is already gone (we
     // were re-parented), act as the signal would have.

@@ -3,10 +3,15 @@
 
 #include <gofork/detail/codec.hpp>
 
+#include "frame_budget.hpp"
+
 namespace gofork::detail {
 
 msgpack::object_handle parse_frame(std::string_view bytes, const char* what) {
   const std::size_t n = bytes.size();
+  if (std::string why = runtime::check_frame_budget(bytes); !why.empty()) {
+    throw error(error_kind::protocol, std::string("gofork: malformed ") + what + ": " + why);
+  }
   // Every element of a container or string needs at least one byte of the frame, so no honest
   // frame declares more than n of them; the depth limit bounds recursion.
   msgpack::unpack_limit limit(n, n, n, n, n, 64);

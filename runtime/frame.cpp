@@ -1,5 +1,8 @@
 #include "frame.hpp"
 
+#include <link.h>
+
+#include <algorithm>
 #include <cstring>
 
 namespace gofork::runtime {
@@ -24,6 +27,38 @@ T get(const char* p) {
 
 }  // namespace
 
+const build_id& own_build_id() noexcept {
+  static const build_id id = [] {
+    build_id found{};
+    // The first object dl_iterate_phdr reports is the executable itself.
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, size_t, void* out) -> int {
+          for (int i = 0; i < info->dlpi_phnum; ++i) {
+            const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+            if (ph.p_type != PT_NOTE) continue;
+            const char* p = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
+            const char* end = p + ph.p_memsz;
+            while (p + sizeof(ElfW(Nhdr)) <= end) {
+              ElfW(Nhdr) note;
+              std::memcpy(&note, p, sizeof note);
+              const char* name = p + sizeof note;
+              const char* desc = name + ((note.n_namesz + 3) & ~3u);
+              if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
+                auto* id = static_cast<build_id*>(out);
+                std::memcpy(id->data(), desc, std::min<std::size_t>(note.n_descsz, id->size()));
+                return 1;
+              }
+              p = desc + ((note.n_descsz + 3) & ~3u);
+            }
+          }
+          return 1;  // only the executable
+        },
+        &found);
+    return found;
+  }();
+  return id;
+}
+
 std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size,
                                   std::uint32_t pdeathsig) {
   std::string out;
@@ -34,6 +69,8 @@ std::string encode_request_prefix(const nonce& n, std::string_view function_id, 
   put<std::uint32_t>(out, static_cast<std::uint32_t>(function_id.size()));
   put<std::uint32_t>(out, pdeathsig);
   put<std::uint64_t>(out, arguments_size);
+  const build_id& own = own_build_id();
+  out.append(reinterpret_cast<const char*>(own.data()), own.size());
   out.append(function_id);
   return out;
 }
@@ -64,6 +101,7 @@ std::optional<request_view> parse_request(std::string_view bytes, std::string& w
     return std::nullopt;
   }
   view.pdeathsig = get<std::uint32_t>(p + 28);
+  std::memcpy(view.parent_build.data(), p + 40, view.parent_build.size());
   view.function_id = bytes.substr(request_header_size, id_size);
   view.arguments = bytes.substr(request_header_size + id_size);
   return view;

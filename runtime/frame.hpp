@@ -2,7 +2,8 @@
 // are in host byte order; every size is still checked, since the bytes cross a trust boundary.
 //
 // request (parent → child, in a sealed memfd):
-//   "GFQ1" u32 version | 16-byte nonce | u32 id size | u32 pdeathsig | u64 arguments size | id | arguments
+//   "GFQ1" u32 version | 16-byte nonce | u32 id size | u32 pdeathsig | u64 arguments size |
+//   20-byte build id | id | arguments
 // reply (child → parent, on the socket):
 //   "GFR1" u8 kind | 3 zero bytes | u64 payload size | payload
 #pragma once
@@ -17,7 +18,7 @@
 namespace gofork::runtime {
 
 inline constexpr std::uint32_t protocol_version = 1;
-inline constexpr std::size_t request_header_size = 40;
+inline constexpr std::size_t request_header_size = 60;
 inline constexpr std::size_t reply_header_size = 16;
 inline constexpr std::size_t max_function_id_size = 4096;
 
@@ -28,6 +29,11 @@ enum class reply_kind : std::uint8_t {
 };
 
 // The header and id; the arguments follow it.
+// The GNU build id of this process's executable (zeros when it has none): a child built
+// differently from its parent refuses the call.
+using build_id = std::array<std::uint8_t, 20>;
+const build_id& own_build_id() noexcept;
+
 std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size,
                                   std::uint32_t pdeathsig = 0);
 
@@ -35,6 +41,7 @@ struct request_view {
   nonce call_nonce{};
   std::string_view function_id;
   std::string_view arguments;
+  build_id parent_build{};
   std::uint32_t pdeathsig = 0;  // to re-arm in the child (exec of a privileged binary clears it)
 };
 // std::nullopt with `why` set when `bytes` is not exactly one well-formed request.

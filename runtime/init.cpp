@@ -46,6 +46,12 @@ void init(int argc, char** argv) {
       s.initialized = true;
       runtime::run_child(*m);
     }
+    if (::getauxval(AT_SECURE) != 0) {
+      // A privileged program never runs on with a marker it cannot authenticate.
+      std::fprintf(stderr, "gofork: refusing to run: %s is set but does not come from this process's parent\n",
+                   runtime::marker_variable);
+      ::_exit(runtime::exit_refused);
+    }
     std::fprintf(stderr, "gofork: ignoring %s %s=%s (not set by this process's parent)\n",
                  m ? "stale" : "malformed", runtime::marker_variable, text.c_str());
   }

@@ -96,3 +96,73 @@ TEST(codec, nesting_deeper_than_64_is_refused) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string hex_bytes(std::initializer_list<int> bytes) {
+  std::string out;
+  for (int b : bytes) out += static_cast<char>(b);
+  return out;
+}
+
+std::string repeat(const std::string& piece, std::size_t times) {
+  std::string out;
+  for (std::size_t i = 0; i < times; ++i) out += piece;
+  return out;
+}
+
+// The reliability reference's bombs (T15): each is refused, quickly and without a large
+// allocation (the pre-pass never allocates; under ASan a huge allocation would abort).
+TEST(codec, golden_bombs_are_refused) {
+  std::vector<std::string> bombs = {
+      hex_bytes({0xdd, 0xff, 0xff, 0xff, 0xff}),
+      hex_bytes({0xdf, 0xff, 0xff, 0xff, 0xff}),
+      hex_bytes({0xdb, 0xff, 0xff, 0xff, 0xff}),
+      hex_bytes({0xc6, 0xff, 0xff, 0xff, 0xff}),
+      hex_bytes({0xc9, 0xff, 0xff, 0xff, 0xff, 0x01}),
+      repeat(hex_bytes({0xdc, 0xff, 0xff}), 20000),
+      repeat(hex_bytes({0xdd, 0x00, 0xff, 0xff, 0xff}), 50),
+      std::string(200000, '\x91'),
+  };
+  std::string maps;  // 16 levels of maps declaring 65535 keys each
+  for (int i = 0; i < 16; ++i) maps += hex_bytes({0xde, 0xff, 0xff, 0x00});
+  bombs.push_back(maps);
+  for (const std::string& bomb : bombs) {
+    try {
+      gofork::detail::parse_frame(bomb, "bomb");
+      ADD_FAILURE() << "accepted a bomb of " << bomb.size() << " bytes";
+    } catch (const gofork::error& e) {
+      EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+    }
+  }
+}
+
+// T16: every prefix and every single-byte flip of a valid frame decodes correctly or fails
+// with a protocol error — never a crash (the sanitizer builds run this too).
+TEST(codec, truncation_and_bit_flip_sweep) {
+  std::map<std::string, std::vector<double>> m{{"alpha", {1, 2, 3}}, {"beta", {}}};
+  std::string frame = encode_arguments(42, std::string("text"), m, std::vector<std::int64_t>{-1, 1LL << 40});
+  using args = std::tuple<int, std::string, std::map<std::string, std::vector<double>>, std::vector<std::int64_t>>;
+  for (std::size_t cut = 0; cut < frame.size(); ++cut) {
+    EXPECT_THROW(decode_arguments<args>(frame.substr(0, cut)), gofork::error) << cut;
+  }
+  for (std::size_t i = 0; i < frame.size(); ++i) {
+    std::string flipped = frame;
+    flipped[i] = static_cast<char>(flipped[i] ^ 0xff);
+    try {
+      decode_arguments<args>(flipped);
+    } catch (const gofork::error& e) {
+      EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+    }
+  }
+}
+
+// T17: out-of-range integers and the wrong kinds of values are refused.
+TEST(codec, out_of_range_and_wrong_kinds_are_refused) {
+  EXPECT_THROW(decode_arguments<std::tuple<std::int32_t>>(encode_arguments(std::int64_t{1} << 40)), gofork::error);
+  EXPECT_THROW(decode_arguments<std::tuple<std::uint32_t>>(encode_arguments(-1)), gofork::error);
+  EXPECT_THROW(decode_arguments<std::tuple<int>>(encode_arguments(std::nan(""))), gofork::error);
+  EXPECT_THROW(decode_arguments<std::tuple<int>>(encode_arguments(std::string("1"))), gofork::error);
+}
+
+}  // namespace

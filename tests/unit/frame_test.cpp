@@ -22,6 +22,17 @@ TEST(frame, request_round_trip) {
   EXPECT_EQ(view->arguments, "abc");
 }
 
+TEST(frame, request_carries_the_build_id) {
+  const build_id& own = own_build_id();
+  EXPECT_NE(own, build_id{}) << "the test binary has a GNU build id";
+  std::string why;
+  auto view = parse_request(encode_request_prefix(sample_nonce(), "f()", 0, 9), why);
+  ASSERT_TRUE(view) << why;
+  EXPECT_EQ(view->parent_build, own);
+  EXPECT_EQ(view->pdeathsig, 9u);
+  EXPECT_FALSE(parse_request(encode_request_prefix(sample_nonce(), "f()", 0, 65), why));  // not a signal
+}
+
 TEST(frame, request_defects_are_rejected) {
   const std::string good = encode_request_prefix(sample_nonce(), "f()", 2) + "xy";
   std::string why;
