@@ -33,7 +33,7 @@ seconds() {
   start=$(date +%s.%N)
   "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
   end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.6f\n", b - a }'  # awk, not bc: awk is always installed
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -54,4 +54,4 @@ clang_median=$(median "${clang_times[@]}")
 printf 'source:             %s (%d runs each, interleaved)\n' "$source" "$runs"
 printf 'gofork-gen median:  %.3f s\n' "$gen_median"
 printf 'clang++ -fsyntax-only median: %.3f s\n' "$clang_median"
-printf 'ratio:              %.2fx (goal <= 1.20x)\n' "$(echo "$gen_median / $clang_median" | bc -l)"
+printf 'ratio:              %.2fx (goal <= 1.20x)\n' "$(awk -v g="$gen_median" -v c="$clang_median" 'BEGIN { print g / c }')"

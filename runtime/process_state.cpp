@@ -5,11 +5,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -40,18 +43,52 @@ void drain(runtime::unique_fd& fd, std::string& out) {
   }
 }
 
+void send_signal(process_state& s, int sig);
+
 void read_all(process_state& s) {
   drain(s.channel, s.reply);
+  // Refuse an oversized reply as soon as its header (or its bulk) shows it, not after buffering.
+  if (!s.result_too_large && s.reply.size() >= runtime::reply_header_size && s.reply.compare(0, 4, "GFR1") == 0) {
+    std::uint64_t declared = 0;
+    std::memcpy(&declared, s.reply.data() + 8, sizeof declared);
+    if (declared > s.max_result_bytes || s.reply.size() - runtime::reply_header_size > s.max_result_bytes) {
+      s.result_too_large = true;
+      s.channel.reset();
+      send_signal(s, SIGKILL);
+    }
+  }
   drain(s.captured_fd[1], s.captured[1]);
   drain(s.captured_fd[2], s.captured[2]);
+}
+
+// The status from the pidfd itself (Linux 6.15+ records it at exit), for when waitid finds
+// nothing: exec gives every child SIGCHLD as exit signal again, so a host's waitpid(-1) loop
+// or SIGCHLD set to SIG_IGN can reap our child before we do.
+std::optional<int> exit_status_from_pidfd(int pidfd) {
+  struct pidfd_info {
+    std::uint64_t mask, cgroupid;
+    std::uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+    std::int32_t exit_code;
+  } info{};
+  constexpr std::uint64_t info_exit = 1u << 3;
+  info.mask = info_exit;
+  if (::ioctl(pidfd, _IOWR(0xFF, 11, pidfd_info), &info) != 0 || (info.mask & info_exit) == 0) return std::nullopt;
+  return info.exit_code;
 }
 
 void reap(process_state& s) {
   siginfo_t info{};
   while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(s.pidfd.get()), &info, WEXITED | __WALL) != 0) {
     if (errno == EINTR) continue;
+    const int wait_errno = errno;
+    if (std::optional<int> code = exit_status_from_pidfd(s.pidfd.get())) {
+      s.status = WIFEXITED(*code) ? exit_status::from_exit(WEXITSTATUS(*code))
+                                  : exit_status::from_signal(WTERMSIG(*code), WCOREDUMP(*code));
+      return;
+    }
     throw error(error_kind::protocol, "gofork: the exit status of child " + std::to_string(s.pid) +
-                                          " was lost: " + std::strerror(errno));
+                                          " was taken by another waiter (" + std::strerror(wait_errno) +
+                                          "; this kernel keeps no copy of it)");
   }
   if (info.si_code == CLD_EXITED) {
     s.status = exit_status::from_exit(info.si_status);
@@ -162,6 +199,10 @@ void state_detach(process_state_ptr s) noexcept {
 std::string_view state_result(process_state& s) {
   wait_until(s, std::nullopt);
   const std::string who = "gofork: child " + std::to_string(s.pid);
+  if (s.result_too_large) {
+    throw error(error_kind::protocol, who + " sent a result larger than max_result_bytes (" +
+                                          std::to_string(s.max_result_bytes) + "); it was killed");
+  }
   if (s.timed_out) {
     throw error(error_kind::timed_out,
                 who + " ran longer than its timeout of " + std::to_string(s.timeout.count()) + " ms and was killed");

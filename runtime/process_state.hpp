@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,8 @@ class process_state {
   std::optional<std::chrono::steady_clock::time_point> deadline;
   std::chrono::milliseconds timeout{0};
   bool timed_out = false;
+  std::uint64_t max_result_bytes = 0;
+  bool result_too_large = false;
 };
 
 }  // namespace gofork::detail

@@ -519,6 +519,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   state->pidfd = std::move(child.pidfd);
   if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) fail("fcntl channel", errno);
   state->channel = std::move(parent_end);
+  state->max_result_bytes = opts.max_result_bytes;
   for (int i = 1; i < 3; ++i) state->captured_fd[i] = std::move(captured[i]);
   if (opts.timeout) {
     state->timeout = *opts.timeout;

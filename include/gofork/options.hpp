@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -84,6 +85,9 @@ struct options {
   // Past this, the child is killed (SIGKILL) and get() throws error_kind::timed_out. Counted
   // from the launch.
   std::optional<std::chrono::milliseconds> timeout;
+  // A reply (result or exception) larger than this is refused as error_kind::protocol and the
+  // child is killed, before the parent buffers it.
+  std::uint64_t max_result_bytes = std::uint64_t{1} << 30;
 
   // Linux process attributes (go-fork's SysProcAttr), applied between clone and exec in this
   // order: namespaces (at clone), id maps (written by the parent), setsid / setpgid, stdio,

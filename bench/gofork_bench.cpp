@@ -1,0 +1,448 @@
+// gofork's run-time benchmarks. Every result is a ratio against a baseline measured in the same
+// run, interleaved with it (one baseline run, one subject run, in alternating order, per round)
+// so both see the same machine load; the medians are compared.
+//
+//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode ...]
+//
+//   empty    an empty call vs. a bare posix_spawn re-exec that exits at the top of main
+//   rss      the empty call with 1 GiB of touched parent memory vs. without; fork()+exec for reference
+//   threads  8 threads launching empty calls: throughput vs. 8 threads of bare posix_spawn re-execs
+//   args     10 MiB of bytes + 1e6 int64 arguments vs. memcpy of as many bytes + the floor re-exec
+//   echo     64 MiB in and out vs. a re-exec'd child echoing 64 MiB through pipes
+//   decode   gofork's decoder on 1e6 int64 vs. a msgpack-c visitor parse
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include <gofork/gofork.hpp>
+
+#include "bench_support.hpp"
+
+namespace {
+
+using namespace gofork_bench;
+
+// ---- the "--echo-pipe" baseline child: length-prefixed bytes from stdin back to stdout ----
+
+bool read_full(int fd, void* data, std::size_t size) {
+  auto* p = static_cast<char*>(data);
+  while (size > 0) {
+    ssize_t r = ::read(fd, p, size);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    size -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+bool write_full(int fd, const void* data, std::size_t size) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t w = ::write(fd, p, size);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    size -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+[[noreturn]] void echo_pipe_child() {
+  std::uint64_t size = 0;
+  if (!read_full(0, &size, sizeof size)) ::_exit(2);
+  std::vector<std::uint8_t> bytes(size);
+  if (!read_full(0, bytes.data(), size)) ::_exit(3);
+  if (!write_full(1, bytes.data(), size)) ::_exit(4);
+  ::_exit(0);
+}
+
+// ---- the functions gofork runs ----
+
+__attribute__((noinline)) void empty() { asm volatile(""); }
+
+std::uint64_t take(std::vector<std::uint8_t> bytes, std::vector<std::int64_t> ints) {
+  return bytes.size() + ints.size();
+}
+
+std::vector<std::uint8_t> echo(std::vector<std::uint8_t> bytes) { return bytes; }
+
+struct config {
+  bool quick = false;
+  std::string csv;
+};
+
+int rounds(const config& c, int full) { return c.quick ? std::max(3, full / 4) : full; }
+
+void report(const config& c, const result& r) {
+  print_result(r);
+  append_csv(c.csv, r);
+}
+
+void gofork_empty_call() { gofork::fork<void>("empty").get(); }
+
+// Runs `a` and `b` alternately (ABBA order), n times each; returns their median times.
+std::pair<double, double> interleave(int n, const std::function<void()>& a, const std::function<void()>& b) {
+  std::vector<double> ta, tb;
+  for (int i = 0; i < n; ++i) {
+    if (i % 2 == 0) {
+      ta.push_back(time_once(a));
+      tb.push_back(time_once(b));
+    } else {
+      tb.push_back(time_once(b));
+      ta.push_back(time_once(a));
+    }
+  }
+  return {median(ta), median(tb)};
+}
+
+// 1. The empty call against the floor of any re-exec design.
+void bench_empty(const config& c) {
+  for (int i = 0; i < 10; ++i) {  // warm-up: page cache, the dynamic loader's caches
+    floor_spawn();
+    gofork_empty_call();
+  }
+  auto [floor, call] = interleave(rounds(c, 300), floor_spawn, gofork_empty_call);
+  report(c, {"empty_call", "gofork::fork<void>(\"empty\").get()", "posix_spawn re-exec exiting at top of main + waitpid",
+             "ms", call * 1e3, floor * 1e3, 1.15, false, ""});
+}
+
+// 2. The same with 1 GiB of parent RSS. Memory is allocated, touched and freed once per round,
+// so the two states alternate too (in 4 KiB pages: MADV_NOHUGEPAGE, as a real heap mostly is).
+struct big_memory {
+  static constexpr std::size_t size = std::size_t{1} << 30;
+  void* p = nullptr;
+  big_memory() {
+    p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap 1 GiB failed");
+    ::madvise(p, size, MADV_NOHUGEPAGE);
+    for (std::size_t i = 0; i < size; i += 4096) static_cast<volatile char*>(p)[i] = 1;
+  }
+  ~big_memory() { ::munmap(p, size); }
+  big_memory(const big_memory&) = delete;
+  big_memory& operator=(const big_memory&) = delete;
+};
+
+void fork_exec() {
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    char arg0[] = "gofork-bench";
+    char arg1[] = "--exit-now";
+    char* argv[] = {arg0, arg1, nullptr};
+    ::execve(self_path().c_str(), argv, environ);
+    ::_exit(127);
+  }
+  check_exit(pid, "fork+exec");
+}
+
+void bench_rss(const config& c) {
+  const int blocks = c.quick ? 3 : 6;
+  const int per_block = c.quick ? 8 : 16;
+  std::vector<double> small, big, fork_small, fork_big;
+  for (int b = 0; b < blocks; ++b) {
+    for (int i = 0; i < per_block; ++i) {
+      small.push_back(time_once(gofork_empty_call));
+      if (i % 4 == 0) fork_small.push_back(time_once(fork_exec));
+    }
+    big_memory m;
+    for (int i = 0; i < per_block; ++i) {
+      big.push_back(time_once(gofork_empty_call));
+      if (i % 4 == 0) fork_big.push_back(time_once(fork_exec));
+    }
+  }
+  report(c, {"rss_1gib", "empty call with 1 GiB of touched parent memory", "empty call with no extra memory", "ms",
+             median(big) * 1e3, median(small) * 1e3, 1.10, false, ""});
+  report(c, {"rss_1gib_vs_fork_exec", "empty gofork call with 1 GiB of parent memory",
+             "fork()+exec with the same 1 GiB (reference, no goal)", "ms", median(big) * 1e3, median(fork_big) * 1e3, 0,
+             false, "gofork's clone(CLONE_VM|CLONE_VFORK) copies no page tables"});
+  report(c, {"fork_exec_1gib", "fork()+exec with 1 GiB (reference, no goal)", "fork()+exec with no extra memory", "ms",
+             median(fork_big) * 1e3, median(fork_small) * 1e3, 0, false,
+             "what gofork avoids: fork copies the page tables of the whole parent"});
+}
+
+// 3. 8 threads launching at once: calls per second against posix_spawn re-execs per second.
+double throughput(int threads, int per_thread, const std::function<void()>& launch) {
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> pool;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      ready.fetch_add(1);
+      while (!go.load()) std::this_thread::yield();
+      try {
+        for (int i = 0; i < per_thread; ++i) launch();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        failure = std::current_exception();
+      }
+    });
+  }
+  while (ready.load() < threads) std::this_thread::yield();
+  const double start = now_seconds();
+  go = true;
+  for (auto& t : pool) t.join();
+  const double elapsed = now_seconds() - start;
+  if (failure) std::rethrow_exception(failure);
+  return threads * per_thread / elapsed;
+}
+
+void bench_threads(const config& c) {
+  const int threads = 8, per_thread = c.quick ? 10 : 25;
+  throughput(threads, 2, floor_spawn);  // warm-up
+  throughput(threads, 2, gofork_empty_call);
+  std::vector<double> base, sub;
+  for (int r = 0; r < rounds(c, 8); ++r) {
+    if (r % 2 == 0) {
+      base.push_back(throughput(threads, per_thread, floor_spawn));
+      sub.push_back(throughput(threads, per_thread, gofork_empty_call));
+    } else {
+      sub.push_back(throughput(threads, per_thread, gofork_empty_call));
+      base.push_back(throughput(threads, per_thread, floor_spawn));
+    }
+  }
+  report(c, {"threads_8", "8 threads of empty gofork calls", "8 threads of posix_spawn re-execs", "calls/s",
+             median(sub), median(base), 0.90, true, ""});
+}
+
+// 4. Big arguments: 10 MiB of bytes and 1e6 int64 (full-range values: 9 msgpack bytes each).
+std::vector<std::int64_t> random_ints(std::size_t n) {
+  std::mt19937_64 rng(42);
+  std::vector<std::int64_t> v(n);
+  for (auto& x : v) x = static_cast<std::int64_t>(rng());
+  return v;
+}
+
+void bench_args(const config& c) {
+  const std::vector<std::uint8_t> bytes(10u << 20, 0x5a);
+  const std::vector<std::int64_t> ints = random_ints(1000000);
+  const std::size_t raw = bytes.size() + ints.size() * sizeof(std::int64_t);
+  auto call = [&] {
+    if (gofork::fork<std::uint64_t>("take", bytes, ints).get() != bytes.size() + ints.size()) {
+      throw std::runtime_error("take: wrong result");
+    }
+  };
+  auto baseline = [&] {
+    void* p = ::mmap(nullptr, raw, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
+    std::memcpy(p, bytes.data(), bytes.size());
+    std::memcpy(static_cast<char*>(p) + bytes.size(), ints.data(), ints.size() * sizeof(std::int64_t));
+    ::munmap(p, raw);
+    floor_spawn();
+  };
+  call();
+  baseline();
+  auto [base, sub] = interleave(rounds(c, 30), baseline, call);
+  result r{"args_10mib_1e6_int64", "fork<uint64_t>(\"take\", 10 MiB bytes, 1e6 int64).get()",
+           "memcpy of the same 18 MB into fresh pages + floor re-exec", "ms", sub * 1e3, base * 1e3, 1.5, false, ""};
+  // Where the time goes, measured in this process: encoding (parent) and decoding (child).
+  std::vector<double> enc, dec;
+  std::string frame;
+  for (int i = 0; i < rounds(c, 12); ++i) {
+    enc.push_back(time_once([&] { frame = gofork::detail::encode_arguments(bytes, ints); }));
+    dec.push_back(time_once([&] {
+      using args = std::tuple<std::vector<std::uint8_t>, std::vector<std::int64_t>>;
+      if (std::get<1>(gofork::detail::decode_arguments<args>(frame)).size() != ints.size()) {
+        throw std::runtime_error("decode_arguments: wrong size");
+      }
+    }));
+  }
+  char note[160];
+  std::snprintf(note, sizeof note, "absolute %.2f ms (goal <= 16 ms: %s); of which encode %.2f ms, decode %.2f ms",
+                sub * 1e3, sub * 1e3 <= 16 ? "ok" : "MISSED", median(enc) * 1e3, median(dec) * 1e3);
+  r.note = note;
+  report(c, r);
+}
+
+// 5a. A 64 MiB echo round trip against a re-exec'd child echoing through pipes.
+void pipe_echo(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>& out) {
+  int to_child[2], from_child[2];
+  if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, to_child[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, from_child[1], 1);
+  char arg0[] = "gofork-bench";
+  char arg1[] = "--echo-pipe";
+  char* argv[] = {arg0, arg1, nullptr};
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, self_path().c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(to_child[0]);
+  ::close(from_child[1]);
+  if (rc != 0) throw std::runtime_error("posix_spawn echo");
+  ::fcntl(to_child[1], F_SETFL, O_NONBLOCK);
+  ::fcntl(from_child[0], F_SETFL, O_NONBLOCK);
+  std::string header(sizeof(std::uint64_t), '\0');
+  const std::uint64_t size = in.size();
+  std::memcpy(header.data(), &size, sizeof size);
+  std::size_t header_done = 0, in_done = 0, out_done = 0;
+  out.resize(in.size());
+  int wfd = to_child[1];
+  while (out_done < out.size()) {
+    pollfd fds[2] = {{from_child[0], POLLIN, 0}, {wfd, POLLOUT, 0}};
+    if (::poll(fds, wfd >= 0 ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("poll");
+    }
+    if (wfd >= 0 && fds[1].revents != 0) {
+      const bool in_header = header_done < header.size();
+      ssize_t w = in_header ? ::write(wfd, header.data() + header_done, header.size() - header_done)
+                            : ::write(wfd, in.data() + in_done, in.size() - in_done);
+      if (w > 0) (in_header ? header_done : in_done) += static_cast<std::size_t>(w);
+      if (w < 0 && errno != EAGAIN && errno != EINTR) throw std::runtime_error("pipe echo: write");
+      if (in_done == in.size()) {
+        ::close(wfd);
+        wfd = -1;
+      }
+    }
+    if (fds[0].revents != 0) {
+      ssize_t r = ::read(from_child[0], out.data() + out_done, out.size() - out_done);
+      if (r > 0) out_done += static_cast<std::size_t>(r);
+      if (r == 0) break;
+    }
+  }
+  if (wfd >= 0) ::close(wfd);
+  ::close(from_child[0]);
+  check_exit(pid, "pipe echo");
+  if (out_done != in.size()) throw std::runtime_error("pipe echo: short");
+}
+
+void bench_echo(const config& c) {
+  std::vector<std::uint8_t> in(64u << 20);
+  for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<std::uint8_t>(i * 131);
+  std::vector<std::uint8_t> out;
+  auto call = [&] {
+    out = gofork::fork<std::vector<std::uint8_t>>("echo", in).get();
+    if (out.size() != in.size()) throw std::runtime_error("echo: wrong size");
+  };
+  auto baseline = [&] { pipe_echo(in, out); };
+  call();
+  if (out != in) throw std::runtime_error("echo: wrong bytes");
+  baseline();
+  if (out != in) throw std::runtime_error("pipe echo: wrong bytes");
+  auto [base, sub] = interleave(rounds(c, 12), baseline, call);
+  report(c, {"echo_64mib", "fork<vector<uint8_t>>(\"echo\", 64 MiB).get()",
+             "posix_spawn re-exec echoing 64 MiB through pipes", "ms", sub * 1e3, base * 1e3, 0, false,
+             "no goal set; the pipe child is the floor for moving the bytes"});
+}
+
+// 5b. gofork's decoder against a msgpack-c visitor that collects the same integers.
+struct int_collector : msgpack::null_visitor {
+  std::vector<std::int64_t>* out = nullptr;
+  bool start_array(std::uint32_t n) {
+    out->reserve(n);
+    return true;
+  }
+  bool visit_positive_integer(std::uint64_t v) {
+    out->push_back(static_cast<std::int64_t>(v));
+    return true;
+  }
+  bool visit_negative_integer(std::int64_t v) {
+    out->push_back(v);
+    return true;
+  }
+  void parse_error(std::size_t, std::size_t) { throw std::runtime_error("visitor: parse error"); }
+  void insufficient_bytes(std::size_t, std::size_t) { throw std::runtime_error("visitor: insufficient bytes"); }
+};
+
+void bench_decode(const config& c) {
+  const std::vector<std::int64_t> ints = random_ints(1000000);
+  const std::string value = gofork::detail::encode_value(ints);
+  const std::string arguments = gofork::detail::encode_arguments(ints);
+  std::vector<std::int64_t> got;
+  auto gofork_value = [&] { got = gofork::detail::decode_value<std::vector<std::int64_t>>(value); };
+  auto gofork_args = [&] {
+    got = std::get<0>(gofork::detail::decode_arguments<std::tuple<std::vector<std::int64_t>>>(arguments));
+  };
+  auto visitor = [&] {
+    std::vector<std::int64_t> v;
+    int_collector collector;
+    collector.out = &v;
+    std::size_t offset = 0;
+    if (!msgpack::parse(value.data(), value.size(), offset, collector)) throw std::runtime_error("visitor parse");
+    got = std::move(v);
+  };
+  gofork_value();
+  if (got != ints) throw std::runtime_error("decode_value: wrong values");
+  gofork_args();
+  if (got != ints) throw std::runtime_error("decode_arguments: wrong values");
+  visitor();
+  if (got != ints) throw std::runtime_error("visitor: wrong values");
+  auto [base, sub] = interleave(rounds(c, 30), visitor, gofork_value);
+  report(c, {"decode_1e6_int64", "gofork::detail::decode_value<vector<int64_t>> (1e6, 9 MB)",
+             "msgpack::parse with an int-collecting visitor", "ms", sub * 1e3, base * 1e3, 1.0, false, ""});
+  auto [base2, sub2] = interleave(rounds(c, 30), visitor, gofork_args);
+  report(c, {"decode_args_1e6_int64", "gofork::detail::decode_arguments<tuple<vector<int64_t>>> (the child's path)",
+             "msgpack::parse with an int-collecting visitor", "ms", sub2 * 1e3, base2 * 1e3, 1.0, false, ""});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Baseline children: before anything else, as the floor of a re-exec design must be.
+  if (argc > 1 && std::strcmp(argv[1], "--exit-now") == 0) ::_exit(0);
+  if (argc > 1 && std::strcmp(argv[1], "--echo-pipe") == 0) echo_pipe_child();
+
+  gofork::register_function("empty", &empty);
+  gofork::register_function("take", &take);
+  gofork::register_function("echo", &echo);
+  gofork::init(argc, argv);
+
+  config c;
+  std::vector<std::string> chosen;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--quick") {
+      c.quick = true;
+    } else if (a == "--csv" && i + 1 < argc) {
+      c.csv = argv[++i];
+    } else if (a == "-h" || a == "--help") {
+      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode ...]\n", argv[0]);
+      return 0;
+    } else {
+      chosen.push_back(a);
+    }
+  }
+  const std::vector<std::pair<std::string, void (*)(const config&)>> all = {
+      {"empty", bench_empty}, {"rss", bench_rss},   {"threads", bench_threads},
+      {"args", bench_args},   {"echo", bench_echo}, {"decode", bench_decode}};
+  std::set<std::string> known;
+  for (const auto& b : all) known.insert(b.first);
+  for (const auto& name : chosen) {
+    if (known.count(name) == 0) {
+      std::fprintf(stderr, "unknown benchmark '%s'\n", name.c_str());
+      return 2;
+    }
+  }
+  try {
+    for (const auto& [name, run] : all) {
+      if (chosen.empty() || std::find(chosen.begin(), chosen.end(), name) != chosen.end()) run(c);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gofork_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

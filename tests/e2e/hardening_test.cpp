@@ -1,0 +1,369 @@
+// Hostile and exhausting conditions from the reliability reference (T-numbers there): fd
+// hygiene, signal state, reaping conflicts, signal storms, resource limits, oversized replies,
+// and a 10,000-spawn stress run. Uses the dynamic API, so it needs no generator.
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <gofork/gofork.hpp>
+
+#include "../support/test_support.hpp"
+
+namespace {
+
+using gofork_test::expect_error;
+using gofork_test::expect_no_children;
+
+// --- functions the children run ---
+
+// Every open descriptor, negated when it lacks FD_CLOEXEC.
+std::vector<int> descriptors() {
+  std::vector<int> out;
+  DIR* dir = ::opendir("/proc/self/fd");
+  int own = ::dirfd(dir);
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    int fd = std::atoi(e->d_name);
+    if (fd == own) continue;
+    bool cloexec = (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
+    out.push_back(fd <= 2 || cloexec ? fd : -fd);
+  }
+  ::closedir(dir);
+  return out;
+}
+
+std::string status_line(std::string key) {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key + ":", 0) == 0) return line.substr(key.size() + 1);
+  }
+  return "";
+}
+
+void exit_with(int code) { ::_exit(code); }
+int twice(int x) { return 2 * x; }
+std::string big_result(std::uint64_t size) { return std::string(size, 'x'); }
+
+// Launches from inside the child and reports how that went: "ok" or "<kind> <errno>".
+std::string try_launch() {
+  try {
+    gofork::fork<int>("twice", 1).get();
+    return "ok";
+  } catch (const gofork::error& e) {
+    return std::string(gofork::to_string(e.kind())) + " " + std::strerror(e.sys_errno());
+  }
+}
+
+// --- helpers ---
+
+int count_descriptors() { return static_cast<int>(descriptors().size()); }
+
+int count_gofork_memfds() {
+  int n = 0;
+  for (int fd : descriptors()) {
+    char target[256] = {};
+    std::string link = "/proc/self/fd/" + std::to_string(fd < 0 ? -fd : fd);
+    if (::readlink(link.c_str(), target, sizeof target - 1) > 0 && std::strstr(target, "memfd:gofork")) ++n;
+  }
+  return n;
+}
+
+// Entries in this process's private TMPDIR (set up by main), which children inherit.
+int count_tmp_entries() {
+  int n = 0;
+  DIR* dir = ::opendir(std::getenv("TMPDIR"));
+  while (dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
+  ::closedir(dir);
+  return n;
+}
+
+class hardening : public ::testing::Test {
+ protected:
+  void SetUp() override { fds_ = count_descriptors(); }
+  void TearDown() override {
+    expect_no_children();
+    EXPECT_EQ(count_descriptors(), fds_);
+    EXPECT_EQ(count_gofork_memfds(), 0);
+  }
+  int fds_ = 0;
+};
+
+void expect_clean_child_descriptors(const std::vector<int>& fds) {
+  // 0, 1, 2, the channel and the executable the child's own init opened — all close-on-exec.
+  EXPECT_LE(fds.size(), 5u);
+  for (int fd : fds) EXPECT_GE(fd, 0) << "descriptor " << -fd << " is open without FD_CLOEXEC in the child";
+}
+
+// T25: 500 descriptors of every kind, none close-on-exec, reach no child.
+TEST_F(hardening, no_descriptor_of_any_kind_leaks_into_the_child) {
+  std::vector<int> opened;
+  for (int i = 0; i < 50; ++i) {
+    int p[2];
+    ASSERT_EQ(::pipe(p), 0);
+    opened.insert(opened.end(), {p[0], p[1]});
+    int s[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
+    opened.insert(opened.end(), {s[0], s[1]});
+    opened.push_back(::open("/dev/null", O_RDONLY));
+    opened.push_back(::eventfd(0, 0));
+    opened.push_back(::memfd_create("user-memfd", 0));
+    opened.push_back(::epoll_create1(0));
+    opened.push_back(::socket(AF_INET, SOCK_STREAM, 0));
+    opened.push_back(::open("/proc/self/status", O_RDONLY));
+  }
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  opened.push_back(listener);
+  for (int fd : opened) ASSERT_GE(fd, 0);
+
+  expect_clean_child_descriptors(gofork::fork<std::vector<int>>("descriptors").get());
+  for (int fd : opened) ::close(fd);
+}
+
+// T26: siblings launched while another thread keeps making inheritable descriptors.
+TEST_F(hardening, concurrent_launches_while_descriptors_appear) {
+  std::atomic<bool> stop{false};
+  std::thread churn([&] {
+    while (!stop) {
+      int p[2];
+      if (::pipe(p) == 0) {
+        ::close(p[0]);
+        ::close(p[1]);
+      }
+    }
+  });
+  std::atomic<int> clean{0};
+  std::vector<std::thread> launchers;
+  for (int t = 0; t < 2; ++t) {
+    launchers.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        auto fds = gofork::fork<std::vector<int>>("descriptors").get();
+        bool ok = fds.size() <= 5;
+        for (int fd : fds) ok = ok && fd >= 0;
+        clean += ok;
+      }
+    });
+  }
+  for (auto& l : launchers) l.join();
+  stop = true;
+  churn.join();
+  EXPECT_EQ(clean.load(), 200);
+}
+
+// T28: a parent whose standard streams are closed still launches; the channel stays above 2.
+TEST_F(hardening, launching_with_stdio_closed) {
+  const int saved[3] = {::dup(0), ::dup(1), ::dup(2)};
+  ::close(0);
+  ::close(1);
+  ::close(2);
+  std::vector<int> fds;
+  std::string failure;
+  try {
+    fds = gofork::fork<std::vector<int>>("descriptors").get();
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  for (int i = 0; i < 3; ++i) {
+    ::dup2(saved[i], i);
+    ::close(saved[i]);
+  }
+  ASSERT_EQ(failure, "");
+  for (int fd : fds) EXPECT_GT(fd, 2) << "the child's descriptor " << fd << " is a standard stream, left closed";
+}
+
+// T29: ignored signals, handlers and a blocked mask of the parent do not reach the child.
+TEST_F(hardening, the_child_starts_with_default_signals_and_an_empty_mask) {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction handler {};
+  handler.sa_handler = [](int) {};
+  struct sigaction old_pipe, old_int, old_chld, old_usr2;
+  ::sigaction(SIGPIPE, &ignore, &old_pipe);
+  ::sigaction(SIGINT, &ignore, &old_int);
+  ::sigaction(SIGCHLD, &ignore, &old_chld);
+  ::sigaction(SIGUSR2, &handler, &old_usr2);
+  sigset_t block, old_mask;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGUSR1);
+  ::pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+
+  std::string ignored = gofork::fork<std::string>("status_line", "SigIgn").get();
+  std::string blocked = gofork::fork<std::string>("status_line", "SigBlk").get();
+
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  ::sigaction(SIGPIPE, &old_pipe, nullptr);
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGCHLD, &old_chld, nullptr);
+  ::sigaction(SIGUSR2, &old_usr2, nullptr);
+  EXPECT_EQ(ignored, "\t0000000000000000");
+  EXPECT_EQ(blocked, "\t0000000000000000");
+}
+
+volatile sig_atomic_t reaped_by_host = 0;
+
+// T30: a host that reaps everything on SIGCHLD, or ignores SIGCHLD, cannot steal a status.
+TEST_F(hardening, host_reapers_cannot_steal_exit_statuses) {
+  std::mt19937 rng(7);
+  for (int variant = 0; variant < 2; ++variant) {
+    struct sigaction action {}, old {};
+    if (variant == 0) {
+      action.sa_handler = [](int) {
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) reaped_by_host = reaped_by_host + 1;
+      };
+    } else {
+      action.sa_handler = SIG_IGN;
+    }
+    ::sigaction(SIGCHLD, &action, &old);
+    int exact = 0;
+    for (int i = 0; i < 100; ++i) {
+      int code = static_cast<int>(rng() % 256);
+      exact += gofork::fork("exit_with", code).wait().code() == code;
+    }
+    ::sigaction(SIGCHLD, &old, nullptr);
+    EXPECT_EQ(exact, 100) << (variant == 0 ? "waitpid(-1) handler" : "SIGCHLD ignored");
+  }
+  std::printf("the host's handler reaped %d of the children first\n", static_cast<int>(reaped_by_host));
+}
+
+// T31: a 1 ms SIGALRM without SA_RESTART interrupts every blocking call; nothing fails.
+TEST_F(hardening, a_signal_storm_interrupts_nothing) {
+  struct sigaction action {}, old {};
+  action.sa_handler = [](int) {};
+  ::sigaction(SIGALRM, &action, &old);
+  itimerval every_ms{{0, 1000}, {0, 1000}};
+  ::setitimer(ITIMER_REAL, &every_ms, nullptr);
+  int correct = 0;
+  for (int i = 0; i < 200; ++i) {
+    try {
+      correct += gofork::fork<int>("twice", i).get() == 2 * i;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+  itimerval off{};
+  ::setitimer(ITIMER_REAL, &off, nullptr);
+  ::sigaction(SIGALRM, &old, nullptr);
+  EXPECT_EQ(correct, 200);
+}
+
+// T39: out of descriptors is spawn_failed with EMFILE, and nothing is left open.
+TEST_F(hardening, running_out_of_descriptors_is_spawn_failed) {
+  rlimit old{};
+  ::getrlimit(RLIMIT_NOFILE, &old);
+  const int open_now = count_descriptors();
+  for (int extra = 0; extra < 6; ++extra) {  // fail at each descriptor the launch needs
+    rlimit tight{static_cast<rlim_t>(open_now + extra), old.rlim_max};
+    ::setrlimit(RLIMIT_NOFILE, &tight);
+    try {
+      gofork::fork<int>("twice", 1).get();
+    } catch (const gofork::error& e) {
+      EXPECT_EQ(e.kind(), gofork::error_kind::spawn_failed) << e.what();
+      EXPECT_EQ(e.sys_errno(), EMFILE) << e.what();
+    }
+    ::setrlimit(RLIMIT_NOFILE, &old);
+    EXPECT_EQ(count_descriptors(), open_now) << "with " << extra << " spare descriptors";
+  }
+}
+
+// T38: RLIMIT_NPROC (as an unprivileged user) makes a nested launch spawn_failed with EAGAIN.
+TEST_F(hardening, process_limit_is_spawn_failed_with_eagain) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to uid 65534 (CI runs as root)";
+  gofork::options o;
+  o.uid = 65534;
+  o.gid = 65534;
+  o.rlimits = {{RLIMIT_NPROC, 1, 1}};
+  EXPECT_EQ(gofork::fork<std::string>(o, "try_launch").get(), "spawn_failed " + std::string(std::strerror(EAGAIN)));
+}
+
+// T07: a reply larger than max_result_bytes is refused and its child killed.
+TEST_F(hardening, an_oversized_result_is_refused) {
+  gofork::options o;
+  o.max_result_bytes = 1 << 20;
+  auto p = gofork::fork<std::string>(o, "big_result", std::uint64_t{8} << 20);
+  auto e = expect_error([&] { p.get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+  EXPECT_NE(std::string(e.what()).find("max_result_bytes"), std::string::npos) << e.what();
+  EXPECT_EQ(gofork::fork<std::string>(o, "big_result", std::uint64_t{1000}).get().size(), 1000u);
+}
+
+// T15 through a real child: a hostile argument frame is refused before the function runs.
+TEST_F(hardening, a_bomb_as_arguments_is_refused_by_the_child) {
+  const std::string bomb("\x91\xdd\xff\xff\xff\xff", 6);  // [array of 2^32-1 elements]
+  gofork::process<int> p(gofork::detail::spawn(gofork::options{}, "dynamic:twice", bomb));
+  auto e = expect_error([&] { p.get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+  EXPECT_NE(std::string(e.what()).find("refused the call"), std::string::npos) << e.what();
+  EXPECT_EQ(p.wait().code(), 121);
+}
+
+// T37: 10,000 launches from 8 threads; nothing fails and nothing is left behind.
+TEST_F(hardening, stress_ten_thousand_launches_from_eight_threads) {
+  const char* env = std::getenv("GOFORK_STRESS_LAUNCHES");
+  const int total = env ? std::atoi(env) : 10000;
+  const int tmp_before = count_tmp_entries();
+  std::atomic<int> correct{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < total; i += 8) {
+        try {
+          correct += gofork::fork<int>("twice", i).get() == 2 * i;
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << e.what();
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(correct.load(), total);
+  EXPECT_EQ(tmp_before, 0);
+  EXPECT_EQ(count_tmp_entries(), 0) << "a file was left in TMPDIR";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gofork::register_function("descriptors", &descriptors);
+  gofork::register_function("status_line", &status_line);
+  gofork::register_function("exit_with", &exit_with);
+  gofork::register_function("twice", &twice);
+  gofork::register_function("big_result", &big_result);
+  gofork::register_function("try_launch", &try_launch);
+  gofork::init(argc, argv);
+  // A private, empty TMPDIR (inherited by every child) to prove nothing is left in one.
+  char tmp[] = "/tmp/gofork-hardening-XXXXXX";
+  if (!::mkdtemp(tmp)) return 2;
+  ::setenv("TMPDIR", tmp, 1);
+  testing::InitGoogleTest(&argc, argv);
+  int status = RUN_ALL_TESTS();
+  ::rmdir(tmp);
+  return status;
+}
