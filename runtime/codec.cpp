@@ -18,7 +18,10 @@ msgpack::object_handle parse_frame(std::string_view bytes, const char* what) {
   std::size_t offset = 0;
   msgpack::object_handle handle;
   try {
-    handle = msgpack::unpack(bytes.data(), n, offset, nullptr, nullptr, limit);
+    // Strings and binaries point into the frame instead of being copied: the frame outlives
+    // the conversion in both directions (the request mapping, the parent's reply buffer).
+    handle = msgpack::unpack(bytes.data(), n, offset, [](msgpack::type::object_type, std::size_t, void*) { return true; },
+                             nullptr, limit);
   } catch (const msgpack::unpack_error& e) {
     throw error(error_kind::protocol, std::string("gofork: malformed ") + what + ": " + e.what());
   } catch (const std::bad_alloc&) {

@@ -14,28 +14,11 @@
 #include "runtime_state.hpp"
 
 namespace gofork {
-namespace {
-
-// This build's executable, opened once: later launches exec this descriptor, so a binary
-// replaced or deleted on disk does not change what children run.
-void open_self(runtime::runtime_state& s) {
-  int fd = ::open("/proc/self/exe", O_PATH | O_CLOEXEC);
-  if (fd < 0) {
-    // Without /proc (a chroot), fall back to the path the kernel executed.
-    s.exe_errno = errno;
-    if (auto execfn = reinterpret_cast<const char*>(::getauxval(AT_EXECFN))) fd = ::open(execfn, O_PATH | O_CLOEXEC);
-  }
-  s.exe_fd = runtime::above_stdio(fd);
-  if (s.exe_fd >= 0) s.exe_errno = 0;
-}
-
-}  // namespace
 
 void init(int argc, char** argv) {
   runtime::runtime_state& s = runtime::state();
   if (s.initialized.load()) return;
   s.argv0 = (argc > 0 && argv != nullptr && argv[0] != nullptr) ? argv[0] : program_invocation_name;
-  open_self(s);
 
   if (const char* raw = std::getenv(runtime::marker_variable)) {
     // Gone before any user code runs, so the function and its own children never see it.
@@ -55,6 +38,10 @@ void init(int argc, char** argv) {
     std::fprintf(stderr, "gofork: ignoring %s %s=%s (not set by this process's parent)\n",
                  m ? "stale" : "malformed", runtime::marker_variable, text.c_str());
   }
+  // This build's executable, opened now: later launches exec this descriptor, so a binary
+  // replaced or deleted on disk does not change what children run. (A child opens it only if
+  // it launches children itself; its own image is the same build either way.)
+  runtime::self_exe_fd();
   s.initialized = true;
 }
 

@@ -29,24 +29,39 @@ namespace {
 using clock = std::chrono::steady_clock;
 
 // Reads what is available from a non-blocking descriptor into `out`; closes it at end of file.
-void drain(runtime::unique_fd& fd, std::string& out) {
+// `expected` may announce the final size (a reply's header does) so `out` grows once.
+template <class Expected>
+void drain(runtime::unique_fd& fd, std::string& out, Expected expected) {
+  char buffer[1 << 16];
   while (fd) {
-    std::size_t old = out.size();
-    std::size_t chunk = old < (1u << 16) ? (1u << 16) : old;  // grow geometrically for big results
-    out.resize(old + chunk);
-    ssize_t r = ::read(fd.get(), out.data() + old, chunk);
-    out.resize(old + (r > 0 ? static_cast<std::size_t>(r) : 0));
-    if (r > 0) continue;
+    ssize_t r = ::read(fd.get(), buffer, sizeof buffer);
+    if (r > 0) {
+      if (std::uint64_t total = expected(); total > out.capacity()) out.reserve(total);
+      out.append(buffer, static_cast<std::size_t>(r));
+      continue;
+    }
     if (r < 0 && errno == EINTR) continue;
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     fd.reset();  // EOF, or an error that ends the stream just the same
   }
 }
 
+void drain(runtime::unique_fd& fd, std::string& out) {
+  drain(fd, out, [] { return std::uint64_t{0}; });
+}
+
+// The size a well-formed reply header announces (header included), if it is within limits.
+std::uint64_t announced_reply_size(const process_state& s) {
+  if (s.reply.size() < runtime::reply_header_size || s.reply.compare(0, 4, "GFR1") != 0) return 0;
+  std::uint64_t declared = 0;
+  std::memcpy(&declared, s.reply.data() + 8, sizeof declared);
+  return declared <= s.max_result_bytes ? declared + runtime::reply_header_size : 0;
+}
+
 void send_signal(process_state& s, int sig);
 
 void read_all(process_state& s) {
-  drain(s.channel, s.reply);
+  drain(s.channel, s.reply, [&s] { return announced_reply_size(s); });
   // Refuse an oversized reply as soon as its header (or its bulk) shows it, not after buffering.
   if (!s.result_too_large && s.reply.size() >= runtime::reply_header_size && s.reply.compare(0, 4, "GFR1") == 0) {
     std::uint64_t declared = 0;

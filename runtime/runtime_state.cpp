@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 namespace gofork::runtime {
@@ -40,6 +41,21 @@ process_runtime& shared() noexcept {
 
 runtime_state& state() noexcept { return shared().state; }
 registry& functions() noexcept { return shared().functions; }
+
+int self_exe_fd() noexcept {
+  runtime_state& s = state();
+  std::call_once(s.exe_once, [&s] {
+    int fd = ::open("/proc/self/exe", O_PATH | O_CLOEXEC);
+    if (fd < 0) {
+      // Without /proc (a chroot), fall back to the path the kernel executed.
+      s.exe_errno = errno;
+      if (auto execfn = reinterpret_cast<const char*>(::getauxval(AT_EXECFN))) fd = ::open(execfn, O_PATH | O_CLOEXEC);
+    }
+    s.exe_fd = above_stdio(fd);
+    if (s.exe_fd >= 0) s.exe_errno = 0;
+  });
+  return s.exe_fd;
+}
 
 int above_stdio(int fd) noexcept {
   if (fd < 0 || fd > 2) return fd;

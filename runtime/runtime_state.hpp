@@ -13,7 +13,8 @@ namespace gofork::runtime {
 struct runtime_state {
   std::atomic<bool> initialized{false};
   std::atomic<bool> in_child{false};
-  int exe_fd = -1;     // O_PATH descriptor of this build's executable, opened once by init()
+  std::once_flag exe_once;
+  int exe_fd = -1;     // O_PATH descriptor of this build's executable, see self_exe_fd()
   int exe_errno = 0;   // why exe_fd could not be opened
   std::string argv0;   // the parent's argv[0], the default argv of a child
 };
@@ -30,6 +31,10 @@ struct registry {
 // `gofork_runtime_v1` (the executable, through the link option gofork::gofork adds).
 runtime_state& state() noexcept;
 registry& functions() noexcept;
+
+// This build's executable (O_PATH, close-on-exec), opened on first use: by init() in a parent,
+// by the first launch in a child. -1 with state().exe_errno set when it cannot be opened.
+int self_exe_fd() noexcept;
 
 // Moves `fd` to a number above 2 (a closed stdin can hand out 0), keeping close-on-exec.
 // Returns the new descriptor, or -1 with errno set.

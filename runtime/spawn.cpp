@@ -450,7 +450,8 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
                 "gofork: gofork::init(argc, argv) was not called; call it first in main() before launching a "
                 "child (a child of a program without it would run main() again)");
   }
-  if (rt.exe_fd < 0) fail("this program's executable could not be opened at start-up", rt.exe_errno);
+  const int exe_fd = runtime::self_exe_fd();
+  if (exe_fd < 0) fail("this program's executable could not be opened", rt.exe_errno);
 
   // Output the parent wrote before the launch should come out before the child's.
   std::cout.flush();
@@ -481,7 +482,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   std::vector<char*> envp = pointers(env_strings);
 
   child_plan plan;
-  plan.exe_fd = rt.exe_fd;
+  plan.exe_fd = exe_fd;
   plan.argv = argv.data();
   plan.envp = envp.data();
   for (int i = 0; i < 3; ++i) plan.stdio[i] = stdio[i].get();
