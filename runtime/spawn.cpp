@@ -53,6 +53,10 @@ extern char** environ;
 #define GOFORK_NO_SANITIZE
 #endif
 
+// glibc's clone under its internal name: sanitizers intercept `clone` as if it were fork,
+// which breaks a CLONE_VM child.
+extern "C" int __clone(int (*fn)(void*), void* stack, int flags, void* arg, ...);
+
 namespace gofork::detail {
 namespace {
 
@@ -153,8 +157,6 @@ struct child_plan {
   int stdio[3] = {-1, -1, -1};
   const char* cwd = nullptr;
   int keep[2] = {-1, -1};  // sorted; survive exec
-  sigset_t child_mask{};
-  struct sigaction default_action {};
   int sync_fd = -1;  // user namespaces: wait here until the parent has written the id maps
   bool new_session = false;
   bool set_pgid = false;
@@ -176,94 +178,107 @@ struct child_plan {
   volatile int failed_errno = 0;
 };
 
+// The child shares the parent's memory until exec, so it makes raw system calls only: libc
+// wrappers may take locks or signal other threads (setuid), and sanitizer interceptors would
+// update the parent's bookkeeping (TSan's fd and signal tables) from the child.
+#define GOFORK_SYS(...) ::syscall(__VA_ARGS__)
+
+// The kernel's struct sigaction, as rt_sigaction takes it.
+struct kernel_sigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  unsigned long mask;
+};
+
 GOFORK_NO_SANITIZE void mark_cloexec_range(unsigned first, unsigned last) {
-  if (first <= last) ::syscall(SYS_close_range, first, last, CLOSE_RANGE_CLOEXEC);
+  if (first <= last) GOFORK_SYS(SYS_close_range, first, last, CLOSE_RANGE_CLOEXEC);
 }
 
-// Runs in the clone: raw, async-signal-safe calls only, in the documented order.
+// Runs in the clone, in the documented order. Returns only through exec or exit_group.
 GOFORK_NO_SANITIZE int run_in_child(void* raw) {
   child_plan& plan = *static_cast<child_plan*>(raw);
   const char* stage = nullptr;
   // Handlers first, mask last: a signal delivered in between must not run a parent's handler
   // on this shared memory.
+  const kernel_sigaction default_action{SIG_DFL, 0, nullptr, 0};
   for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &plan.default_action, nullptr);
+    if (sig != SIGKILL && sig != SIGSTOP) GOFORK_SYS(SYS_rt_sigaction, sig, &default_action, nullptr, sizeof(unsigned long));
   }
   if (plan.sync_fd >= 0) {
     char byte;
-    ssize_t r;
-    while ((r = ::read(plan.sync_fd, &byte, 1)) < 0 && errno == EINTR) {
+    long r;
+    while ((r = GOFORK_SYS(SYS_read, plan.sync_fd, &byte, 1)) < 0 && errno == EINTR) {
     }
     if (r != 1) {
       stage = "wait for user namespace id maps";
       goto failed;
     }
   }
-  if (plan.new_session && ::setsid() < 0) {
+  if (plan.new_session && GOFORK_SYS(SYS_setsid) < 0) {
     stage = "setsid";
     goto failed;
   }
-  if (plan.set_pgid && ::setpgid(0, plan.pgid) != 0) {
+  if (plan.set_pgid && GOFORK_SYS(SYS_setpgid, 0, plan.pgid) != 0) {
     stage = "setpgid";
     goto failed;
   }
   for (int target = 0; target < 3; ++target) {
-    if (plan.stdio[target] >= 0 && ::dup2(plan.stdio[target], target) < 0) {
+    if (plan.stdio[target] >= 0 && GOFORK_SYS(SYS_dup3, plan.stdio[target], target, 0) < 0) {
       stage = "dup2 standard stream";
       goto failed;
     }
   }
   for (std::size_t i = 0; i < plan.rlimit_count; ++i) {
     const rlimit limit{plan.rlimits[i].soft, plan.rlimits[i].hard};
-    if (::setrlimit(static_cast<__rlimit_resource_t>(plan.rlimits[i].resource), &limit) != 0) {
+    if (GOFORK_SYS(SYS_prlimit64, 0, plan.rlimits[i].resource, &limit, nullptr) != 0) {
       stage = "setrlimit";
       goto failed;
     }
   }
   if (plan.chroot_dir != nullptr) {
-    if (::chroot(plan.chroot_dir) != 0) {
+    if (GOFORK_SYS(SYS_chroot, plan.chroot_dir) != 0) {
       stage = "chroot";
       goto failed;
     }
-    if (plan.cwd == nullptr && ::chdir("/") != 0) {
+    if (plan.cwd == nullptr && GOFORK_SYS(SYS_chdir, "/") != 0) {
       stage = "chdir";
       goto failed;
     }
   }
-  if (plan.set_groups && ::syscall(SYS_setgroups, plan.group_count, plan.groups) != 0) {
+  if (plan.set_groups && GOFORK_SYS(SYS_setgroups, plan.group_count, plan.groups) != 0) {
     stage = "setgroups";
     goto failed;
   }
-  // Raw syscalls: glibc's wrappers would try to change every thread of the (shared) process.
-  if (plan.set_gid && ::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0) {
+  if (plan.set_gid && GOFORK_SYS(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0) {
     stage = "setgid";
     goto failed;
   }
-  if (plan.set_uid && ::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) {
+  if (plan.set_uid && GOFORK_SYS(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) {
     stage = "setuid";
     goto failed;
   }
-  if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) {
+  if (plan.cwd != nullptr && GOFORK_SYS(SYS_chdir, plan.cwd) != 0) {
     stage = "chdir";
     goto failed;
   }
-  if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+  if (plan.no_new_privs && GOFORK_SYS(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     stage = "no_new_privs";
     goto failed;
   }
   // After the credential change, which clears it; then make sure the parent did not die first.
   if (plan.pdeathsig != 0) {
-    if (::prctl(PR_SET_PDEATHSIG, plan.pdeathsig, 0, 0, 0) != 0) {
+    if (GOFORK_SYS(SYS_prctl, PR_SET_PDEATHSIG, plan.pdeathsig, 0, 0, 0) != 0) {
       stage = "pdeathsig";
       goto failed;
     }
-    if (::getppid() != plan.expected_parent) {
-      ::kill(::getpid(), plan.pdeathsig);
-      ::_exit(128 + plan.pdeathsig);
+    if (GOFORK_SYS(SYS_getppid) != plan.expected_parent) {
+      GOFORK_SYS(SYS_kill, GOFORK_SYS(SYS_getpid), plan.pdeathsig);
+      GOFORK_SYS(SYS_exit_group, 128 + plan.pdeathsig);
     }
   }
   for (int fd : plan.keep) {
-    if (::fcntl(fd, F_SETFD, 0) != 0) {
+    if (GOFORK_SYS(SYS_fcntl, fd, F_SETFD, 0) != 0) {
       stage = "fcntl channel";
       goto failed;
     }
@@ -272,13 +287,17 @@ GOFORK_NO_SANITIZE int run_in_child(void* raw) {
   mark_cloexec_range(3, static_cast<unsigned>(plan.keep[0]) - 1);
   mark_cloexec_range(static_cast<unsigned>(plan.keep[0]) + 1, static_cast<unsigned>(plan.keep[1]) - 1);
   mark_cloexec_range(static_cast<unsigned>(plan.keep[1]) + 1, ~0U);
-  ::sigprocmask(SIG_SETMASK, &plan.child_mask, nullptr);
-  ::syscall(SYS_execveat, plan.exe_fd, "", plan.argv, plan.envp, AT_EMPTY_PATH);
+  {
+    const unsigned long empty_mask = 0;
+    GOFORK_SYS(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, nullptr, sizeof empty_mask);
+  }
+  GOFORK_SYS(SYS_execveat, plan.exe_fd, "", plan.argv, plan.envp, AT_EMPTY_PATH);
   stage = "execveat";
 failed:
   plan.failed_errno = errno;
   plan.failed_stage = stage;
-  ::_exit(127);
+  GOFORK_SYS(SYS_exit_group, 127);
+  return 127;
 }
 
 std::vector<char*> pointers(std::vector<std::string>& strings) {
@@ -371,7 +390,7 @@ launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups)
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   int pidfd = -1;
   const int flags = CLONE_VM | CLONE_PIDFD | (write_maps ? 0 : CLONE_VFORK) | opts.clone_flags;
-  pid_t pid = ::clone(run_in_child, static_cast<char*>(stack) + stack_size, flags, &plan, &pidfd);
+  pid_t pid = __clone(run_in_child, static_cast<char*>(stack) + stack_size, flags, &plan, &pidfd);
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) fail("clone", clone_errno);
@@ -489,9 +508,6 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   plan.cwd = opts.cwd.empty() ? nullptr : opts.cwd.c_str();
   plan.keep[0] = std::min(child_end.get(), request.get());
   plan.keep[1] = std::max(child_end.get(), request.get());
-  sigemptyset(&plan.child_mask);
-  plan.default_action.sa_handler = SIG_DFL;
-  sigemptyset(&plan.default_action.sa_mask);
   plan.new_session = opts.setsid;
   plan.set_pgid = opts.pgid.has_value();
   plan.pgid = opts.pgid.value_or(0);

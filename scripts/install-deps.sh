@@ -7,6 +7,7 @@ packages=(
   clang-14 libclang-14-dev libclang-cpp14-dev llvm-14-dev  # gofork-gen (ClangConfig.cmake is in clang-14)
   libmsgpack-cxx-dev                                       # the wire format
   libgtest-dev libgmock-dev                                # tests
+  libclang-rt-14-dev                                       # clang's ASan/UBSan/TSan/libFuzzer runtimes
   valgrind                                                 # bench: a child's instruction count (ctest -L bench)
 )
 

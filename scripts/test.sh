@@ -1,13 +1,75 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything and runs every test (unit, generator golden and
-# diagnostics, compile-fail, end-to-end, examples, package consumption).
+# Installs what is missing, builds everything and runs every test, in three builds:
+#   1. release (g++): unit, generator golden output and diagnostics, compile-fail, end-to-end,
+#      examples, package consumption, the child instruction-count guard;
+#   2. ASan+UBSan (clang++-14): the whole runtime suite again, plus the libFuzzer targets run
+#      for a bounded time;
+#   3. TSan (clang++-14): the concurrency tests.
+# --release-only skips 2 and 3 (a quick local run). Build trees: build/, build-asan/, build-tsan/
+# (GOFORK_BUILD_DIR moves the first; the others sit beside it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${GOFORK_BUILD_DIR:-$root/build}"
 jobs="$(nproc)"
+sanitizers=1
+if [ "${1:-}" = "--release-only" ]; then
+  sanitizers=0
+fi
 
 "$root/scripts/install-deps.sh"
+
+passed=0
+failed=0
+# Runs ctest in $1 with the remaining arguments and adds its counts to the totals.
+run_ctest() {
+  local dir="$1"
+  shift
+  local log
+  log="$(mktemp)"
+  local status=0
+  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 900 "$@") 2>&1 | tee "$log" || status=1
+  local line
+  line="$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -1 || true)"
+  rm -f "$log"
+  if [ -n "$line" ]; then
+    local total fails
+    total="$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")"
+    fails="$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$line")"
+    passed=$((passed + total - fails))
+    failed=$((failed + fails))
+  else
+    failed=$((failed + 1))
+  fi
+  return $status
+}
+
+status=0
+echo "== release build (g++) =="
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" -- -j"$jobs"
-cd "$build"
-ctest --output-on-failure -j"$jobs" --timeout 900
+run_ctest "$build" || status=1
+
+if [ "$sanitizers" = 1 ]; then
+  sanitizer_flags="-fno-omit-frame-pointer"
+  common=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
+          -DGOFORK_BUILD_GENERATOR=OFF -DGOFORK_BUILD_BENCHMARKS=OFF
+          "-DGOFORK_GENERATOR_EXECUTABLE=$build/generator/gofork-gen")
+
+  echo "== ASan+UBSan build (clang++-14), with the fuzzers =="
+  asan="-fsanitize=address,undefined -fno-sanitize-recover=all $sanitizer_flags"
+  cmake -S "$root" -B "$build-asan" "${common[@]}" -DGOFORK_FUZZ=ON "-DCMAKE_CXX_FLAGS=$asan" \
+    "-DCMAKE_EXE_LINKER_FLAGS=$asan" "-DCMAKE_SHARED_LINKER_FLAGS=$asan"
+  cmake --build "$build-asan" -- -j"$jobs"
+  # A deliberate crash in a test must reach the parent as a signal, not as ASan's report.
+  ASAN_OPTIONS=handle_segv=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest "$build-asan" || status=1
+
+  echo "== TSan build (clang++-14): concurrency tests =="
+  tsan="-fsanitize=thread $sanitizer_flags"
+  cmake -S "$root" -B "$build-tsan" "${common[@]}" -DGOFORK_BUILD_EXAMPLES=OFF "-DCMAKE_CXX_FLAGS=$tsan" \
+    "-DCMAKE_EXE_LINKER_FLAGS=$tsan"
+  cmake --build "$build-tsan" --target gofork_dynamic_tests gofork_hardening_tests -- -j"$jobs"
+  TSAN_OPTIONS=handle_segv=0:halt_on_error=1 run_ctest "$build-tsan" -R "^e2e\.(dynamic|hardening)\." || status=1
+fi
+
+echo "total: $passed passed, $failed failed"
+exit $status

@@ -236,7 +236,9 @@ TEST_F(hardening, host_reapers_cannot_steal_exit_statuses) {
     struct sigaction action {}, old {};
     if (variant == 0) {
       action.sa_handler = [](int) {
+        const int saved = errno;
         while (::waitpid(-1, nullptr, WNOHANG) > 0) reaped_by_host = reaped_by_host + 1;
+        errno = saved;
       };
     } else {
       action.sa_handler = SIG_IGN;
