@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,6 +76,12 @@ std::string try_launch() {
   } catch (const gofork::error& e) {
     return std::string(gofork::to_string(e.kind())) + " " + std::strerror(e.sys_errno());
   }
+}
+
+// Moves itself into the pids cgroup `dir`, then tries to launch.
+std::string launch_in_pids_cgroup(std::string dir) {
+  std::ofstream(dir + "/cgroup.procs") << ::getpid() << std::flush;
+  return try_launch();
 }
 
 // --- helpers ---
@@ -305,6 +312,20 @@ TEST_F(hardening, process_limit_is_spawn_failed_with_eagain) {
   EXPECT_EQ(gofork::fork<std::string>(o, "try_launch").get(), "spawn_failed " + std::string(std::strerror(EAGAIN)));
 }
 
+// T38: a pids cgroup at its limit makes a launch spawn_failed with EAGAIN.
+TEST_F(hardening, pids_cgroup_limit_is_spawn_failed_with_eagain) {
+  const std::string root = "/sys/fs/cgroup/pids";
+  if (::geteuid() != 0 || ::access((root + "/cgroup.procs").c_str(), W_OK) != 0) {
+    GTEST_SKIP() << "needs root and a cgroup v1 pids hierarchy at " << root;
+  }
+  const std::string dir = root + "/gofork-test-" + std::to_string(::getpid());
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0) << std::strerror(errno);
+  std::ofstream(dir + "/pids.max") << 1 << std::flush;  // the child itself is the one process
+  std::string result = gofork::fork<std::string>("launch_in_pids_cgroup", dir).get();
+  EXPECT_EQ(::rmdir(dir.c_str()), 0) << std::strerror(errno);
+  EXPECT_EQ(result, "spawn_failed " + std::string(std::strerror(EAGAIN)));
+}
+
 // T07: a reply larger than max_result_bytes is refused and its child killed.
 TEST_F(hardening, an_oversized_result_is_refused) {
   gofork::options o;
@@ -359,6 +380,7 @@ int main(int argc, char** argv) {
   gofork::register_function("twice", &twice);
   gofork::register_function("big_result", &big_result);
   gofork::register_function("try_launch", &try_launch);
+  gofork::register_function("launch_in_pids_cgroup", &launch_in_pids_cgroup);
   gofork::init(argc, argv);
   // A private, empty TMPDIR (inherited by every child) to prove nothing is left in one.
   char tmp[] = "/tmp/gofork-hardening-XXXXXX";

@@ -1,0 +1,136 @@
+// Forged markers against a real gofork program (tests/e2e/programs/probe.cpp). The forger
+// makes its own socket pair and request memfd and starts the program with a matching
+// GOFORK_CHILD, as an attacker can; the program must refuse (T21, T22 of the reliability
+// reference) and never run the requested function for it.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <gofork/detail/codec.hpp>
+
+#include "frame.hpp"
+#include "marker.hpp"
+
+extern char** environ;
+
+namespace {
+
+using gofork::runtime::nonce;
+
+struct outcome {
+  int status = -1;  // exit code, or -signal
+  std::string output;
+};
+
+// Starts `program` with a forged marker: a socket pair made by this process, a sealed memfd
+// holding a request for twice(21) under `request_nonce`, and a marker naming `marker_nonce`.
+// Runs as `uid` when not -1 (the forger's own identity).
+outcome run_forged(const std::string& program, const nonce& marker_nonce, const nonce& request_nonce, int uid = -1) {
+  int capture[2];
+  if (::pipe(capture) != 0) return {};
+  pid_t forger = ::fork();
+  if (forger == 0) {
+    ::dup2(capture[1], 1);
+    ::dup2(capture[1], 2);
+    if (uid >= 0 && (::setgid(static_cast<gid_t>(uid)) != 0 || ::setuid(static_cast<uid_t>(uid)) != 0)) ::_exit(90);
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) ::_exit(91);
+    const std::string args = gofork::detail::encode_arguments(21);
+    const std::string frame = gofork::runtime::encode_request_prefix(request_nonce, "twice(int)", args.size()) + args;
+    int memfd = ::memfd_create("forged", MFD_ALLOW_SEALING);
+    if (::write(memfd, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) ::_exit(92);
+    ::fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+    gofork::runtime::marker m;
+    m.call_nonce = marker_nonce;
+    m.parent = ::getpid();
+    m.channel_fd = pair[1];
+    m.arguments_fd = memfd;
+    const std::string marker = std::string(gofork::runtime::marker_variable) + "=" + gofork::runtime::format_marker(m);
+    char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
+    char* envp[] = {const_cast<char*>(marker.c_str()), nullptr};
+    pid_t target;
+    if (::posix_spawn(&target, program.c_str(), nullptr, nullptr, argv, envp) != 0) ::_exit(93);
+    int status = 0;
+    ::waitpid(target, &status, 0);
+    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status));
+  }
+  ::close(capture[1]);
+  outcome result;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(capture[0], buf, sizeof buf)) > 0;) result.output.append(buf, static_cast<std::size_t>(n));
+  ::close(capture[0]);
+  int status = 0;
+  ::waitpid(forger, &status, 0);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+nonce some_nonce(std::uint8_t seed) {
+  nonce n{};
+  for (auto& b : n) b = seed++;
+  return n;
+}
+
+// T21: the marker is syntactically perfect and the socket really comes from the parent, but
+// the request belongs to another launch (nonce) — refused before the function runs.
+TEST(forgery, a_request_with_the_wrong_nonce_is_refused) {
+  outcome o = run_forged(GOFORK_PROBE, some_nonce(1), some_nonce(2));
+  EXPECT_EQ(o.status, 121) << o.output;
+  EXPECT_NE(o.output.find("the request does not belong to this launch"), std::string::npos) << o.output;
+  EXPECT_EQ(o.output.find("main ran"), std::string::npos) << o.output;
+}
+
+// The nonce matches, but the request was written by another build (this test binary).
+TEST(forgery, a_request_from_another_build_is_refused) {
+  outcome o = run_forged(GOFORK_PROBE, some_nonce(3), some_nonce(3));
+  EXPECT_EQ(o.status, 121) << o.output;
+  EXPECT_NE(o.output.find("different build"), std::string::npos) << o.output;
+}
+
+// T22: a setuid-root copy started by an unprivileged forger with its own socket refuses to run
+// at all (AT_SECURE: the channel must come from the program's own effective uid).
+TEST(forgery, a_setuid_program_refuses_an_unprivileged_forger) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to make a setuid-root copy (CI runs as root)";
+  char dir[] = "/tmp/gofork-setuid-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  struct statvfs fs {};
+  ASSERT_EQ(::statvfs(dir, &fs), 0);
+  if (fs.f_flag & ST_NOSUID) {
+    std::filesystem::remove_all(dir);
+    GTEST_SKIP() << "/tmp is mounted nosuid";
+  }
+  ::chmod(dir, 0755);
+  const std::string copy = std::string(dir) + "/probe";
+  std::filesystem::copy_file(GOFORK_PROBE, copy);
+  ASSERT_EQ(::chmod(copy.c_str(), 04755), 0);
+  outcome o = run_forged(copy, some_nonce(5), some_nonce(5), 65534);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(o.status, 121) << o.output;
+  EXPECT_NE(o.output.find("refusing to run"), std::string::npos) << o.output;
+  EXPECT_EQ(o.output.find("main ran"), std::string::npos) << o.output;
+}
+
+// T44: the running executable cannot be opened for writing (documented Linux behaviour that
+// keeps an in-place overwrite from changing what children run).
+TEST(forgery, the_running_executable_is_not_writable) {
+  errno = 0;
+  int fd = ::open("/proc/self/exe", O_WRONLY);
+  if (fd >= 0) ::close(fd);
+  EXPECT_EQ(fd, -1);
+  EXPECT_EQ(errno, ETXTBSY);
+}
+
+}  // namespace
