@@ -115,6 +115,22 @@ TEST_F(attributes, new_user_namespace_with_id_maps) {
   EXPECT_EQ(switched[2], 1000);
 }
 
+// T45: user, pid, mount and network namespaces at once, with a uid map.
+TEST_F(attributes, all_namespaces_together) {
+  REQUIRE_ROOT();
+  gofork::options o;
+  o.clone_flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET;
+  o.uid_map = {{0, 100000, 65536}};
+  o.gid_map = {{0, 100000, 65536}};
+  o.uid = 0;
+  o.gid = 0;
+  EXPECT_EQ(attr::fork_own_pid(o).get(), 1);
+  EXPECT_EQ(attr::fork_parent_pid(o).get(), 0);
+  EXPECT_NE(attr::fork_read_file(o, "/proc/self/uid_map").get().find("100000"), std::string::npos);
+  EXPECT_EQ(attr::fork_credentials(o).get().at(0), 0);
+  EXPECT_EQ(attr::fork_square(o, 9).get(), 81);
+}
+
 TEST_F(attributes, credentials_and_groups) {
   REQUIRE_ROOT();
   gofork::options o;

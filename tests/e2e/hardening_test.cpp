@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -32,6 +33,15 @@
 #include <gofork/gofork.hpp>
 
 #include "../support/test_support.hpp"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define GOFORK_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define GOFORK_SANITIZED 1
+#endif
 
 namespace {
 
@@ -82,6 +92,26 @@ std::string try_launch() {
 std::string launch_in_pids_cgroup(std::string dir) {
   std::ofstream(dir + "/cgroup.procs") << ::getpid() << std::flush;
   return try_launch();
+}
+
+// Starts a child that streams a 64 MiB result nobody reads, and returns its pid at once; this
+// process then exits under it.
+int orphan_streaming_child() {
+  auto p = gofork::fork<std::string>("big_result", std::uint64_t{64} << 20);
+  const int pid = p.pid();
+  p.detach();
+  return pid;
+}
+
+// Moves itself into the memory cgroup `dir`, then launches a child that touches 1 GiB.
+std::string launch_in_memory_cgroup(std::string dir) {
+  std::ofstream(dir + "/cgroup.procs") << ::getpid() << std::flush;
+  try {
+    gofork::fork<std::string>("big_result", std::uint64_t{1} << 30).get();
+    return "no error";
+  } catch (const gofork::error& e) {
+    return gofork::to_string(e.kind());
+  }
 }
 
 // --- helpers ---
@@ -326,6 +356,51 @@ TEST_F(hardening, pids_cgroup_limit_is_spawn_failed_with_eagain) {
   EXPECT_EQ(result, "spawn_failed " + std::string(std::strerror(EAGAIN)));
 }
 
+// T41: a child killed by the OOM killer is child_signaled (SIGKILL).
+TEST_F(hardening, an_out_of_memory_child_is_child_signaled) {
+#ifdef GOFORK_SANITIZED
+  GTEST_SKIP() << "a sanitizer's shadow memory does not fit in a 64 MiB cgroup";
+#endif
+  const std::string root = "/sys/fs/cgroup/memory";
+  if (::geteuid() != 0 || ::access((root + "/cgroup.procs").c_str(), W_OK) != 0) {
+    GTEST_SKIP() << "needs root and a cgroup v1 memory hierarchy at " << root;
+  }
+  const std::string dir = root + "/gofork-test-" + std::to_string(::getpid());
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0) << std::strerror(errno);
+  std::ofstream(dir + "/memory.limit_in_bytes") << (64 << 20) << std::flush;
+  std::ofstream(dir + "/memory.memsw.limit_in_bytes") << (64 << 20) << std::flush;  // no swap escape, if accounted
+  std::string result = gofork::fork<std::string>("launch_in_memory_cgroup", dir).get();
+  EXPECT_EQ(::rmdir(dir.c_str()), 0) << std::strerror(errno);
+  EXPECT_EQ(result, "child_signaled");
+}
+
+// T36: the parent dies while its child streams a big result: the child ends (EPIPE) instead
+// of blocking forever.
+TEST_F(hardening, a_child_whose_parent_died_mid_result_ends) {
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+  const int orphan = gofork::fork<int>("orphan_streaming_child").get();
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(orphan), &info, WEXITED | __WALL), 0);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  EXPECT_EQ(info.si_code, CLD_EXITED);
+  EXPECT_EQ(info.si_status, 122);  // the reply could not be sent
+}
+
+// T12/T13: a thousand launches failing before exec leave no child and no descriptor.
+TEST_F(hardening, failed_launches_leave_nothing_behind) {
+  gofork::options o;
+  o.cwd = "/nonexistent/gofork";
+  int failed = 0;
+  for (int i = 0; i < 1000; ++i) {
+    try {
+      (void)gofork::fork<int>(o, "twice", i);
+    } catch (const gofork::error& e) {
+      failed += e.kind() == gofork::error_kind::spawn_failed && e.sys_errno() == ENOENT;
+    }
+  }
+  EXPECT_EQ(failed, 1000);
+}
+
 // T07: a reply larger than max_result_bytes is refused and its child killed.
 TEST_F(hardening, an_oversized_result_is_refused) {
   gofork::options o;
@@ -381,6 +456,8 @@ int main(int argc, char** argv) {
   gofork::register_function("big_result", &big_result);
   gofork::register_function("try_launch", &try_launch);
   gofork::register_function("launch_in_pids_cgroup", &launch_in_pids_cgroup);
+  gofork::register_function("launch_in_memory_cgroup", &launch_in_memory_cgroup);
+  gofork::register_function("orphan_streaming_child", &orphan_streaming_child);
   gofork::init(argc, argv);
   // A private, empty TMPDIR (inherited by every child) to prove nothing is left in one.
   char tmp[] = "/tmp/gofork-hardening-XXXXXX";
