@@ -122,6 +122,10 @@ void run_child(const marker& m) {
   if (request->parent_build != own_build_id()) {
     refuse(m.channel_fd, "this program is a different build from the parent's (version skew)");
   }
+  if ((request->flags & request_sealed) != 0) {
+    // No ptrace, no /proc/self/mem, no /proc/self/exe reopening by other users of this uid.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  }
   if (request->pdeathsig != 0) {
     // Re-armed: the exec of a privileged binary clears it. If the parent is already gone (we
     // were re-parented), act as the signal would have.

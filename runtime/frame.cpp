@@ -60,14 +60,14 @@ const build_id& own_build_id() noexcept {
 }
 
 std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size,
-                                  std::uint32_t pdeathsig) {
+                                  std::uint32_t pdeathsig, std::uint32_t flags) {
   std::string out;
   out.reserve(request_header_size + function_id.size());
   out.append(request_magic, 4);
   put<std::uint32_t>(out, protocol_version);
   out.append(reinterpret_cast<const char*>(n.data()), n.size());
   put<std::uint32_t>(out, static_cast<std::uint32_t>(function_id.size()));
-  put<std::uint32_t>(out, pdeathsig);
+  put<std::uint32_t>(out, pdeathsig | flags << 8);
   put<std::uint64_t>(out, arguments_size);
   const build_id& own = own_build_id();
   out.append(reinterpret_cast<const char*>(own.data()), own.size());
@@ -95,12 +95,13 @@ std::optional<request_view> parse_request(std::string_view bytes, std::string& w
   auto id_size = get<std::uint32_t>(p + 24);
   auto arguments_size = get<std::uint64_t>(p + 32);
   std::uint64_t rest = bytes.size() - request_header_size;
-  if (id_size == 0 || id_size > max_function_id_size || get<std::uint32_t>(p + 28) >= 65 || id_size > rest ||
+  if (id_size == 0 || id_size > max_function_id_size || (get<std::uint32_t>(p + 28) & 0xff) >= 65 || (get<std::uint32_t>(p + 28) >> 8) > request_sealed || id_size > rest ||
       arguments_size != rest - id_size) {
     why = "request frame sizes do not match its length";
     return std::nullopt;
   }
-  view.pdeathsig = get<std::uint32_t>(p + 28);
+  view.pdeathsig = get<std::uint32_t>(p + 28) & 0xff;
+  view.flags = get<std::uint32_t>(p + 28) >> 8;
   std::memcpy(view.parent_build.data(), p + 40, view.parent_build.size());
   view.function_id = bytes.substr(request_header_size, id_size);
   view.arguments = bytes.substr(request_header_size + id_size);

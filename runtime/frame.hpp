@@ -2,7 +2,7 @@
 // are in host byte order; every size is still checked, since the bytes cross a trust boundary.
 //
 // request (parent → child, in a sealed memfd):
-//   "GFQ1" u32 version | 16-byte nonce | u32 id size | u32 pdeathsig | u64 arguments size |
+//   "GFQ1" u32 version | 16-byte nonce | u32 id size | u32 pdeathsig + flags << 8 | u64 arguments size |
 //   20-byte build id | id | arguments
 // reply (child → parent, on the socket):
 //   "GFR1" u8 kind | 3 zero bytes | u64 payload size | payload
@@ -35,7 +35,10 @@ using build_id = std::array<std::uint8_t, 20>;
 const build_id& own_build_id() noexcept;
 
 std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size,
-                                  std::uint32_t pdeathsig = 0);
+                                  std::uint32_t pdeathsig = 0, std::uint32_t flags = 0);
+
+// Request flags.
+inline constexpr std::uint32_t request_sealed = 1;  // sealed executable: the child makes itself non-dumpable
 
 struct request_view {
   nonce call_nonce{};
@@ -43,6 +46,7 @@ struct request_view {
   std::string_view arguments;
   build_id parent_build{};
   std::uint32_t pdeathsig = 0;  // to re-arm in the child (exec of a privileged binary clears it)
+  std::uint32_t flags = 0;
 };
 // std::nullopt with `why` set when `bytes` is not exactly one well-formed request.
 std::optional<request_view> parse_request(std::string_view bytes, std::string& why);

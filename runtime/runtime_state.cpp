@@ -1,9 +1,12 @@
 #include "runtime_state.hpp"
 
 #include <cerrno>
+#include <string>
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
@@ -55,6 +58,44 @@ int self_exe_fd() noexcept {
     if (s.exe_fd >= 0) s.exe_errno = 0;
   });
   return s.exe_fd;
+}
+
+int sealed_exe_fd() noexcept {
+  runtime_state& s = state();
+  std::call_once(s.sealed_once, [&s] {
+    const int exe = self_exe_fd();
+    if (exe < 0) {
+      s.sealed_errno = s.exe_errno;
+      return;
+    }
+    // The O_PATH descriptor cannot be read; its /proc link reopens the very same inode.
+    const std::string path = "/proc/self/fd/" + std::to_string(exe);
+    int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+    int out = ::memfd_create("gofork-exe", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (out < 0 && errno == EINVAL) out = ::memfd_create("gofork-exe", MFD_CLOEXEC | MFD_ALLOW_SEALING);  // before 6.3
+    bool ok = in >= 0 && out >= 0;
+    while (ok) {
+      ssize_t n = ::sendfile(out, in, nullptr, 1 << 30);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ok = n == 0;
+        break;
+      }
+    }
+    ok = ok && ::fcntl(out, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0;
+    const int err = errno;
+    if (in >= 0) ::close(in);
+    if (!ok) {
+      if (out >= 0) ::close(out);
+      s.sealed_errno = err;
+      return;
+    }
+    s.sealed_exe_fd = above_stdio(out);
+  });
+  return s.sealed_exe_fd;
 }
 
 int above_stdio(int fd) noexcept {

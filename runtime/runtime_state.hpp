@@ -17,6 +17,9 @@ struct runtime_state {
   int exe_fd = -1;     // O_PATH descriptor of this build's executable, see self_exe_fd()
   int exe_errno = 0;   // why exe_fd could not be opened
   std::string argv0;   // the parent's argv[0], the default argv of a child
+  std::once_flag sealed_once;
+  int sealed_exe_fd = -1;  // a sealed memfd copy of the executable, see sealed_exe_fd()
+  int sealed_errno = 0;
 };
 
 // The table of functions a child can run.
@@ -35,6 +38,10 @@ registry& functions() noexcept;
 // This build's executable (O_PATH, close-on-exec), opened on first use: by init() in a parent,
 // by the first launch in a child. -1 with state().exe_errno set when it cannot be opened.
 int self_exe_fd() noexcept;
+
+// A sealed, executable memfd copy of this build, made on first use and kept for the life of
+// the process (one copy, however many launches). -1 with state().sealed_errno set on failure.
+int sealed_exe_fd() noexcept;
 
 // Moves `fd` to a number above 2 (a closed stdin can hand out 0), keeping close-on-exec.
 // Returns the new descriptor, or -1 with errno set.

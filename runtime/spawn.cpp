@@ -104,10 +104,11 @@ void write_all(int fd, const char* data, std::size_t size, const char* stage) {
 // The request frame in a sealed memfd: written before the child exists, so a big argument
 // never waits on a reader, and sealed so the child can trust its size.
 unique_fd make_request(const runtime::nonce& n, const char* function_id, std::string_view arguments,
-                       int pdeathsig) {
+                       int pdeathsig, bool sealed) {
   unique_fd fd = checked_fd(::memfd_create("gofork-call", MFD_CLOEXEC | MFD_ALLOW_SEALING), "memfd_create");
   std::string prefix = runtime::encode_request_prefix(n, function_id, arguments.size(),
-                                                     static_cast<std::uint32_t>(pdeathsig));
+                                                     static_cast<std::uint32_t>(pdeathsig),
+                                                     sealed ? runtime::request_sealed : 0);
   if (::ftruncate(fd.get(), static_cast<off_t>(prefix.size() + arguments.size())) != 0) fail("ftruncate", errno);
   write_all(fd.get(), prefix.data(), prefix.size(), "write arguments");
   write_all(fd.get(), arguments.data(), arguments.size(), "write arguments");
@@ -469,7 +470,8 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
                 "gofork: gofork::init(argc, argv) was not called; call it first in main() before launching a "
                 "child (a child of a program without it would run main() again)");
   }
-  const int exe_fd = runtime::self_exe_fd();
+  const int exe_fd = opts.sealed_exe ? runtime::sealed_exe_fd() : runtime::self_exe_fd();
+  if (exe_fd < 0 && opts.sealed_exe) fail("sealed copy of the executable", rt.sealed_errno);
   if (exe_fd < 0) fail("this program's executable could not be opened", rt.exe_errno);
 
   // Output the parent wrote before the launch should come out before the child's.
@@ -480,7 +482,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
 
   const runtime::nonce n = random_nonce();
   if (opts.pdeathsig < 0 || opts.pdeathsig >= NSIG) fail("pdeathsig is not a signal number", EINVAL);
-  unique_fd request = make_request(n, function_id, arguments, opts.pdeathsig);
+  unique_fd request = make_request(n, function_id, arguments, opts.pdeathsig, opts.sealed_exe);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);
   unique_fd parent_end = checked_fd(pair[0], "socketpair");

@@ -122,6 +122,10 @@ struct options {
   std::vector<rlimit_setting> rlimits;
   // PR_SET_NO_NEW_PRIVS: neither the child nor what it execs can gain privileges.
   bool no_new_privs = false;
+  // Exec a sealed in-memory copy of the executable (made once per process) instead of the file,
+  // and make the child non-dumpable: code in the child cannot reach the binary on disk through
+  // /proc/self/exe (CVE-2019-5736). For children that run less-trusted code with privilege.
+  bool sealed_exe = false;
 };
 
 }  // namespace gofork

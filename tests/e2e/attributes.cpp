@@ -1,6 +1,7 @@
 #include "attributes.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -92,5 +93,17 @@ void sleep_forever() {
 }
 
 int square(int x) { return x * x; }
+
+std::vector<std::string> executable_report() {
+  char link[256] = {};
+  ::readlink("/proc/self/exe", link, sizeof link - 1);
+  int fd = ::open("/proc/self/exe", O_RDONLY);
+  const int seals = fd >= 0 ? ::fcntl(fd, F_GET_SEALS) : -1;
+  if (fd >= 0) ::close(fd);
+  int writable = ::open("/proc/self/exe", O_RDWR);
+  const std::string opened_for_write = writable >= 0 ? "writable" : "not writable";
+  if (writable >= 0) ::close(writable);
+  return {link, std::to_string(seals), opened_for_write, std::to_string(::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))};
+}
 
 }  // namespace attr

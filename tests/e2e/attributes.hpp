@@ -23,5 +23,8 @@ namespace attr {
 [[gofork::forkable]] int launch_orphan_with_pdeathsig();
 [[gofork::forkable]] void sleep_forever();
 [[gofork::forkable]] int square(int x);
+// What the child can see of its executable: the /proc/self/exe link, its seals, whether it
+// opens for writing, and PR_GET_DUMPABLE.
+[[gofork::forkable]] std::vector<std::string> executable_report();
 
 }  // namespace attr

@@ -239,6 +239,29 @@ TEST_F(attributes, the_child_dies_with_its_parent) {
   EXPECT_EQ(info.si_status, SIGKILL);
 }
 
+// T47: the sealed-executable mode.
+TEST_F(attributes, sealed_executable_mode) {
+  gofork::options o;
+  o.sealed_exe = true;
+  std::vector<std::string> report = attr::fork_executable_report(o).get();
+  ASSERT_EQ(report.size(), 4u);
+  EXPECT_EQ(report[0].rfind("/memfd:gofork-exe", 0), 0u) << report[0];
+  const int seals = std::stoi(report[1]);
+  EXPECT_EQ(seals & (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE),
+            F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+  EXPECT_EQ(report[2], "not writable");
+  EXPECT_EQ(report[3], "0");
+  EXPECT_EQ(attr::fork_executable_report().get().at(3), "1");  // only on request
+
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(attr::fork_square(o, i).get(), i * i);
+  int copies = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    copies += std::filesystem::read_symlink(entry.path(), ec).string().find("memfd:gofork-exe") != std::string::npos;
+  }
+  EXPECT_EQ(copies, 1) << "one sealed copy per process";
+}
+
 TEST_F(attributes, each_failing_stage_is_reported) {
   auto failure = [](const gofork::options& o) {
     auto e = expect_error([&] { (void)attr::fork_square(o, 1); });
