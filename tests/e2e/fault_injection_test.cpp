@@ -1,0 +1,160 @@
+// T49: every system call on the parent's launch path fails in turn (this binary is linked with
+// -Wl,--wrap for them, so the runtime's own calls come here). Each failure must be a typed
+// spawn_failed with the injected errno, leave no child and no descriptor; an EINTR must be
+// retried transparently.
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <gofork/gofork.hpp>
+
+#include "../support/test_support.hpp"
+
+namespace {
+
+enum site { none, socketpair_site, memfd_site, getrandom_site, ftruncate_site, seal_site, mmap_site, clone_site,
+            pipe_site, poll_site, waitid_site };
+
+std::atomic<int> armed{none};
+std::atomic<int> injected_errno{0};
+
+// True (once) when `s` is armed: the call fails with the injected errno.
+bool fire(site s) {
+  int expected = s;
+  if (!armed.compare_exchange_strong(expected, none)) return false;
+  errno = injected_errno;
+  return true;
+}
+
+}  // namespace
+
+extern "C" {
+int __real_socketpair(int, int, int, int*);
+int __wrap_socketpair(int domain, int type, int protocol, int* sv) {
+  return fire(socketpair_site) ? -1 : __real_socketpair(domain, type, protocol, sv);
+}
+int __real_memfd_create(const char*, unsigned);
+int __wrap_memfd_create(const char* name, unsigned flags) {
+  return fire(memfd_site) ? -1 : __real_memfd_create(name, flags);
+}
+ssize_t __real_getrandom(void*, size_t, unsigned);
+ssize_t __wrap_getrandom(void* buf, size_t size, unsigned flags) {
+  return fire(getrandom_site) ? -1 : __real_getrandom(buf, size, flags);
+}
+int __real_ftruncate(int, off_t);
+int __wrap_ftruncate(int fd, off_t size) { return fire(ftruncate_site) ? -1 : __real_ftruncate(fd, size); }
+int __real_fcntl(int, int, ...);
+int __wrap_fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  long arg = va_arg(ap, long);
+  va_end(ap);
+  if (cmd == F_ADD_SEALS && fire(seal_site)) return -1;
+  return __real_fcntl(fd, cmd, arg);
+}
+void* __real_mmap(void*, size_t, int, int, int, off_t);
+void* __wrap_mmap(void* addr, size_t size, int prot, int flags, int fd, off_t offset) {
+  return fire(mmap_site) ? MAP_FAILED : __real_mmap(addr, size, prot, flags, fd, offset);
+}
+int __real___clone(int (*)(void*), void*, int, void*, ...);
+int __wrap___clone(int (*fn)(void*), void* stack, int flags, void* arg, ...) {
+  va_list ap;
+  va_start(ap, arg);
+  void* parent_tid = va_arg(ap, void*);
+  va_end(ap);
+  return fire(clone_site) ? -1 : __real___clone(fn, stack, flags, arg, parent_tid, nullptr, nullptr);
+}
+int __real_pipe2(int*, int);
+int __wrap_pipe2(int* fds, int flags) { return fire(pipe_site) ? -1 : __real_pipe2(fds, flags); }
+int __real_poll(pollfd*, nfds_t, int);
+int __wrap_poll(pollfd* fds, nfds_t n, int timeout) { return fire(poll_site) ? -1 : __real_poll(fds, n, timeout); }
+int __real_waitid(idtype_t, id_t, siginfo_t*, int);
+int __wrap_waitid(idtype_t type, id_t id, siginfo_t* info, int options) {
+  return fire(waitid_site) ? -1 : __real_waitid(type, id, info, options);
+}
+}
+
+namespace {
+
+int twice(int x) { return 2 * x; }
+void chatter() { std::puts("out"); }
+
+int count_descriptors() {
+  int n = 0;
+  DIR* dir = ::opendir("/proc/self/fd");
+  while (dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
+  ::closedir(dir);
+  return n - 1;
+}
+
+struct injection {
+  site where;
+  const char* name;
+  bool needs_capture;
+};
+
+const injection launch_sites[] = {
+    {socketpair_site, "socketpair", false}, {memfd_site, "memfd_create", false},
+    {getrandom_site, "getrandom", false},   {ftruncate_site, "ftruncate", false},
+    {seal_site, "seal arguments", false},   {mmap_site, "mmap child stack", false},
+    {clone_site, "clone", false},           {pipe_site, "pipe for captured output", true},
+};
+
+TEST(fault_injection, every_launch_step_fails_cleanly) {
+  (void)gofork::fork<int>("twice", 1).get();  // warm up: lazily made state is not a leak
+  for (const injection& site : launch_sites) {
+    for (int err : {EMFILE, ENFILE, ENOMEM, EAGAIN, ENOSYS}) {
+      const int before = count_descriptors();
+      gofork::options o;
+      if (site.needs_capture) o.out = gofork::redirect::capture();
+      injected_errno = err;
+      armed = site.where;
+      try {
+        (void)gofork::fork<int>(o, "twice", 1);
+        ADD_FAILURE() << site.name << " failing with " << std::strerror(err) << " did not fail the launch";
+      } catch (const gofork::error& e) {
+        EXPECT_EQ(e.kind(), gofork::error_kind::spawn_failed) << site.name;
+        EXPECT_EQ(e.sys_errno(), err) << site.name << ": " << e.what();
+        EXPECT_NE(std::string(e.what()).find(site.name), std::string::npos) << e.what();
+      }
+      EXPECT_EQ(armed.load(), none) << site.name << " was never called";
+      armed = none;
+      EXPECT_EQ(count_descriptors(), before) << site.name << " " << std::strerror(err);
+      gofork_test::expect_no_children();
+    }
+  }
+}
+
+TEST(fault_injection, interrupted_calls_are_retried) {
+  for (site s : {getrandom_site, poll_site, waitid_site}) {
+    injected_errno = EINTR;
+    armed = s;
+    EXPECT_EQ(gofork::fork<int>("twice", 21).get(), 42) << "site " << s;
+    armed = none;
+  }
+  gofork_test::expect_no_children();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gofork::register_function("twice", &twice);
+  gofork::register_function("chatter", &chatter);
+  gofork::init(argc, argv);
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
