@@ -97,6 +97,18 @@ std::string_view map_request(const marker& m) {
   return std::string_view(static_cast<const char*>(data), size);
 }
 
+// The parent's executable descriptor came along: this child's own launches use it, so they
+// need no /proc (a chroot, a hidden /proc) and exec the same (possibly sealed) copy.
+void adopt_executable(const marker& m, int fd) {
+  struct stat st {};
+  if (fd < 0) return;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    refuse(m.channel_fd, "the executable descriptor is not a file");
+  }
+  runtime_state& s = state();
+  std::call_once(s.exe_once, [&s, fd] { s.exe_fd = fd; });
+}
+
 }  // namespace
 
 bool channel_from_parent(const marker& m) {
@@ -122,6 +134,7 @@ void run_child(const marker& m) {
   if (request->parent_build != own_build_id()) {
     refuse(m.channel_fd, "this program is a different build from the parent's (version skew)");
   }
+  adopt_executable(m, request->executable_fd);
   if ((request->flags & request_sealed) != 0) {
     // No ptrace, no /proc/self/mem, no /proc/self/exe reopening by other users of this uid.
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -60,7 +60,7 @@ const build_id& own_build_id() noexcept {
 }
 
 std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size,
-                                  std::uint32_t pdeathsig, std::uint32_t flags) {
+                                  std::uint32_t pdeathsig, std::uint32_t flags, int executable_fd) {
   std::string out;
   out.reserve(request_header_size + function_id.size());
   out.append(request_magic, 4);
@@ -71,6 +71,8 @@ std::string encode_request_prefix(const nonce& n, std::string_view function_id, 
   put<std::uint64_t>(out, arguments_size);
   const build_id& own = own_build_id();
   out.append(reinterpret_cast<const char*>(own.data()), own.size());
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(executable_fd));
+  put<std::uint32_t>(out, 0);
   out.append(function_id);
   return out;
 }
@@ -103,6 +105,16 @@ std::optional<request_view> parse_request(std::string_view bytes, std::string& w
   view.pdeathsig = get<std::uint32_t>(p + 28) & 0xff;
   view.flags = get<std::uint32_t>(p + 28) >> 8;
   std::memcpy(view.parent_build.data(), p + 40, view.parent_build.size());
+  const auto executable_fd = get<std::uint32_t>(p + 60);
+  if ((executable_fd <= 2 || executable_fd > 0x7fffffff) && executable_fd != 0xffffffffu) {
+    why = "request frame names an impossible executable descriptor";
+    return std::nullopt;
+  }
+  if (get<std::uint32_t>(p + 64) != 0) {
+    why = "request frame has a non-zero reserved field";
+    return std::nullopt;
+  }
+  view.executable_fd = static_cast<int>(executable_fd);
   view.function_id = bytes.substr(request_header_size, id_size);
   view.arguments = bytes.substr(request_header_size + id_size);
   return view;

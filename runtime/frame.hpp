@@ -3,7 +3,7 @@
 //
 // request (parent → child, in a sealed memfd):
 //   "GFQ1" u32 version | 16-byte nonce | u32 id size | u32 pdeathsig + flags << 8 | u64 arguments size |
-//   20-byte build id | id | arguments
+//   20-byte build id | u32 executable fd | u32 0 | id | arguments
 // reply (child → parent, on the socket):
 //   "GFR1" u8 kind | 3 zero bytes | u64 payload size | payload
 #pragma once
@@ -18,7 +18,7 @@
 namespace gofork::runtime {
 
 inline constexpr std::uint32_t protocol_version = 1;
-inline constexpr std::size_t request_header_size = 60;
+inline constexpr std::size_t request_header_size = 68;
 inline constexpr std::size_t reply_header_size = 16;
 inline constexpr std::size_t max_function_id_size = 4096;
 
@@ -35,7 +35,7 @@ using build_id = std::array<std::uint8_t, 20>;
 const build_id& own_build_id() noexcept;
 
 std::string encode_request_prefix(const nonce& n, std::string_view function_id, std::uint64_t arguments_size,
-                                  std::uint32_t pdeathsig = 0, std::uint32_t flags = 0);
+                                  std::uint32_t pdeathsig = 0, std::uint32_t flags = 0, int executable_fd = -1);
 
 // Request flags.
 inline constexpr std::uint32_t request_sealed = 1;  // sealed executable: the child makes itself non-dumpable
@@ -47,6 +47,7 @@ struct request_view {
   build_id parent_build{};
   std::uint32_t pdeathsig = 0;  // to re-arm in the child (exec of a privileged binary clears it)
   std::uint32_t flags = 0;
+  int executable_fd = -1;  // the parent's executable, inherited for the child's own launches
 };
 // std::nullopt with `why` set when `bytes` is not exactly one well-formed request.
 std::optional<request_view> parse_request(std::string_view bytes, std::string& why);

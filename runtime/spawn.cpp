@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -104,11 +105,11 @@ void write_all(int fd, const char* data, std::size_t size, const char* stage) {
 // The request frame in a sealed memfd: written before the child exists, so a big argument
 // never waits on a reader, and sealed so the child can trust its size.
 unique_fd make_request(const runtime::nonce& n, const char* function_id, std::string_view arguments,
-                       int pdeathsig, bool sealed) {
+                       int pdeathsig, bool sealed, int exe_fd) {
   unique_fd fd = checked_fd(::memfd_create("gofork-call", MFD_CLOEXEC | MFD_ALLOW_SEALING), "memfd_create");
   std::string prefix = runtime::encode_request_prefix(n, function_id, arguments.size(),
                                                      static_cast<std::uint32_t>(pdeathsig),
-                                                     sealed ? runtime::request_sealed : 0);
+                                                     sealed ? runtime::request_sealed : 0, exe_fd);
   if (::ftruncate(fd.get(), static_cast<off_t>(prefix.size() + arguments.size())) != 0) fail("ftruncate", errno);
   write_all(fd.get(), prefix.data(), prefix.size(), "write arguments");
   write_all(fd.get(), arguments.data(), arguments.size(), "write arguments");
@@ -157,7 +158,7 @@ struct child_plan {
   char* const* envp = nullptr;
   int stdio[3] = {-1, -1, -1};
   const char* cwd = nullptr;
-  int keep[2] = {-1, -1};  // sorted; survive exec
+  int keep[3] = {-1, -1, -1};  // sorted: the channel, the request, the executable; survive exec
   int sync_fd = -1;  // user namespaces: wait here until the parent has written the id maps
   bool new_session = false;
   bool set_pgid = false;
@@ -192,8 +193,42 @@ struct kernel_sigaction {
   unsigned long mask;
 };
 
-GOFORK_NO_SANITIZE void mark_cloexec_range(unsigned first, unsigned last) {
-  if (first <= last) GOFORK_SYS(SYS_close_range, first, last, CLOSE_RANGE_CLOEXEC);
+GOFORK_NO_SANITIZE long mark_cloexec_range(unsigned first, unsigned last) {
+  return first <= last ? GOFORK_SYS(SYS_close_range, first, last, CLOSE_RANGE_CLOEXEC) : 0;
+}
+
+// Without close_range (Linux < 5.11, or a seccomp filter): walk /proc/self/fd with getdents64,
+// or, without /proc, every number below the descriptor limit.
+GOFORK_NO_SANITIZE void mark_cloexec_by_walking(const int (&keep)[3]) {
+  auto mark = [&keep](long fd) {
+    if (fd > 2 && fd != keep[0] && fd != keep[1] && fd != keep[2]) GOFORK_SYS(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+  };
+  const long dir = GOFORK_SYS(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    alignas(8) char buffer[2048];
+    for (long n; (n = GOFORK_SYS(SYS_getdents64, dir, buffer, sizeof buffer)) > 0;) {
+      for (long at = 0; at < n;) {
+        // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
+        unsigned short reclen;
+        __builtin_memcpy(&reclen, buffer + at + 16, sizeof reclen);
+        const char* name = buffer + at + 19;
+        long fd = 0;
+        bool number = *name != '\0';
+        for (const char* c = name; *c != '\0'; ++c) {
+          number = number && *c >= '0' && *c <= '9';
+          fd = fd * 10 + (*c - '0');
+        }
+        if (number && fd != dir) mark(fd);
+        at += reclen;
+      }
+    }
+    GOFORK_SYS(SYS_close, dir);
+    return;
+  }
+  rlimit limit{};
+  GOFORK_SYS(SYS_prlimit64, 0, RLIMIT_NOFILE, nullptr, &limit);
+  const unsigned long top = limit.rlim_cur < (1ul << 20) ? limit.rlim_cur : (1ul << 20);
+  for (unsigned long fd = 3; fd < top; ++fd) mark(static_cast<long>(fd));
 }
 
 // Runs in the clone, in the documented order. Returns only through exec or exit_group.
@@ -285,9 +320,16 @@ GOFORK_NO_SANITIZE int run_in_child(void* raw) {
     }
   }
   // Whatever else is open (fds other threads made without O_CLOEXEC) must not reach the child.
-  mark_cloexec_range(3, static_cast<unsigned>(plan.keep[0]) - 1);
-  mark_cloexec_range(static_cast<unsigned>(plan.keep[0]) + 1, static_cast<unsigned>(plan.keep[1]) - 1);
-  mark_cloexec_range(static_cast<unsigned>(plan.keep[1]) + 1, ~0U);
+  {
+    bool marked = true;
+    unsigned next = 3;
+    for (int fd : plan.keep) {
+      marked = marked && mark_cloexec_range(next, static_cast<unsigned>(fd) - 1) == 0;
+      next = static_cast<unsigned>(fd) + 1;
+    }
+    marked = marked && mark_cloexec_range(next, ~0U) == 0;
+    if (!marked) mark_cloexec_by_walking(plan.keep);
+  }
   {
     const unsigned long empty_mask = 0;
     GOFORK_SYS(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, nullptr, sizeof empty_mask);
@@ -470,9 +512,6 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
                 "gofork: gofork::init(argc, argv) was not called; call it first in main() before launching a "
                 "child (a child of a program without it would run main() again)");
   }
-  const int exe_fd = opts.sealed_exe ? runtime::sealed_exe_fd() : runtime::self_exe_fd();
-  if (exe_fd < 0 && opts.sealed_exe) fail("sealed copy of the executable", rt.sealed_errno);
-  if (exe_fd < 0) fail("this program's executable could not be opened", rt.exe_errno);
 
   // Output the parent wrote before the launch should come out before the child's.
   std::cout.flush();
@@ -480,9 +519,13 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   std::fflush(stdout);
   std::fflush(stderr);
 
+  const int exe_fd = opts.sealed_exe ? runtime::sealed_exe_fd() : runtime::self_exe_fd();
+  if (exe_fd < 0 && opts.sealed_exe) fail("sealed copy of the executable", rt.sealed_errno);
+  if (exe_fd < 0) fail("this program's executable could not be opened", rt.exe_errno);
+
   const runtime::nonce n = random_nonce();
   if (opts.pdeathsig < 0 || opts.pdeathsig >= NSIG) fail("pdeathsig is not a signal number", EINVAL);
-  unique_fd request = make_request(n, function_id, arguments, opts.pdeathsig, opts.sealed_exe);
+  unique_fd request = make_request(n, function_id, arguments, opts.pdeathsig, opts.sealed_exe, exe_fd);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);
   unique_fd parent_end = checked_fd(pair[0], "socketpair");
@@ -508,8 +551,10 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   plan.envp = envp.data();
   for (int i = 0; i < 3; ++i) plan.stdio[i] = stdio[i].get();
   plan.cwd = opts.cwd.empty() ? nullptr : opts.cwd.c_str();
-  plan.keep[0] = std::min(child_end.get(), request.get());
-  plan.keep[1] = std::max(child_end.get(), request.get());
+  plan.keep[0] = child_end.get();
+  plan.keep[1] = request.get();
+  plan.keep[2] = exe_fd;
+  std::sort(std::begin(plan.keep), std::end(plan.keep));
   plan.new_session = opts.setsid;
   plan.set_pgid = opts.pgid.has_value();
   plan.pgid = opts.pgid.value_or(0);

@@ -7,7 +7,13 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -24,6 +30,8 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
+#include <cstddef>
 #include <string>
 #include <thread>
 #include <vector>
@@ -114,6 +122,44 @@ std::string launch_in_memory_cgroup(std::string dir) {
   }
 }
 
+// Open descriptors found by probing every number (works without /proc), negated as above.
+std::vector<int> descriptors_by_probing() {
+  std::vector<int> out;
+  for (int fd = 0; fd < 4096; ++fd) {
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) out.push_back(fd <= 2 || (flags & FD_CLOEXEC) ? fd : -fd);
+  }
+  return out;
+}
+
+// T27: with close_range failing (a seccomp filter) and/or /proc hidden (a tmpfs over it in a
+// private mount namespace), open 50 inheritable descriptors and report what a child inherits.
+std::vector<int> descriptors_with_fallbacks(bool block_close_range, bool hide_proc) {
+  if (hide_proc) {
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", "/proc", "tmpfs", 0, nullptr) != 0) {
+      throw std::runtime_error("cannot hide /proc");
+    }
+  }
+  if (block_close_range) {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
+      throw std::runtime_error("cannot install the seccomp filter");
+    }
+  }
+  for (int i = 0; i < 50; ++i) ::open("/dev/null", O_RDONLY);  // inheritable, on purpose
+  return gofork::fork<std::vector<int>>("descriptors_by_probing").get();
+}
+
 // --- helpers ---
 
 int count_descriptors() { return static_cast<int>(descriptors().size()); }
@@ -182,6 +228,16 @@ TEST_F(hardening, no_descriptor_of_any_kind_leaks_into_the_child) {
 
   expect_clean_child_descriptors(gofork::fork<std::vector<int>>("descriptors").get());
   for (int fd : opened) ::close(fd);
+}
+
+// T27: the fallbacks for close_range and /proc.
+TEST_F(hardening, no_descriptor_leaks_without_close_range_or_proc) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to hide /proc (CI runs as root)";
+  for (auto [block, hide] : {std::pair{true, false}, std::pair{false, true}, std::pair{true, true}}) {
+    std::vector<int> fds = gofork::fork<std::vector<int>>("descriptors_with_fallbacks", block, hide).get();
+    EXPECT_LE(fds.size(), 5u) << "close_range blocked: " << block << ", /proc hidden: " << hide;
+    for (int fd : fds) EXPECT_GE(fd, 0) << "descriptor " << -fd << " leaked (close_range blocked: " << block << ")";
+  }
 }
 
 // T26: siblings launched while another thread keeps making inheritable descriptors.
@@ -456,6 +512,8 @@ int main(int argc, char** argv) {
   gofork::register_function("big_result", &big_result);
   gofork::register_function("try_launch", &try_launch);
   gofork::register_function("launch_in_pids_cgroup", &launch_in_pids_cgroup);
+  gofork::register_function("descriptors_by_probing", &descriptors_by_probing);
+  gofork::register_function("descriptors_with_fallbacks", &descriptors_with_fallbacks);
   gofork::register_function("launch_in_memory_cgroup", &launch_in_memory_cgroup);
   gofork::register_function("orphan_streaming_child", &orphan_streaming_child);
   gofork::init(argc, argv);
