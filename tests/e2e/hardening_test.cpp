@@ -160,6 +160,37 @@ std::vector<int> descriptors_with_fallbacks(bool block_close_range, bool hide_pr
   return gofork::fork<std::vector<int>>("descriptors_by_probing").get();
 }
 
+void throw_one() { throw 1; }
+void throws_through_noexcept() noexcept { throw_one(); }  // std::terminate → abort
+void no_core_dump() {
+  rlimit zero{0, 0};
+  ::setrlimit(RLIMIT_CORE, &zero);
+}
+void trap() {
+  no_core_dump();
+  __builtin_trap();
+}
+int divide(int a, int b) {
+  no_core_dump();
+  return a / b;
+}
+
+// Leaves a grandchild (`sleep 30`) holding this child's captured stdout and stderr; returns its pid.
+int leave_a_grandchild() {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int pdeathsig_now() {
+  int sig = 0;
+  ::prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0);
+  return sig;
+}
+
 // --- helpers ---
 
 int count_descriptors() { return static_cast<int>(descriptors().size()); }
@@ -457,6 +488,51 @@ TEST_F(hardening, failed_launches_leave_nothing_behind) {
   EXPECT_EQ(failed, 1000);
 }
 
+// T02/T03: a throw through noexcept, a trap and a division by zero are child_signaled.
+TEST_F(hardening, terminate_trap_and_division_by_zero_are_signals) {
+  no_core_dump();  // children inherit the limit: no core files
+  auto aborted = gofork::fork("throws_through_noexcept");
+  EXPECT_EQ(expect_error([&] { aborted.get(); }).kind(), gofork::error_kind::child_signaled);
+  EXPECT_EQ(aborted.wait().signal(), SIGABRT);
+  auto trapped = gofork::fork("trap");
+  EXPECT_EQ(expect_error([&] { trapped.get(); }).kind(), gofork::error_kind::child_signaled);
+  EXPECT_EQ(trapped.wait().signal(), SIGILL);
+#ifndef GOFORK_SANITIZED  // UBSan reports the division itself and exits
+  auto divided = gofork::fork<int>("divide", 1, 0);
+  EXPECT_EQ(expect_error([&] { divided.get(); }).kind(), gofork::error_kind::child_signaled);
+  EXPECT_EQ(divided.wait().signal(), SIGFPE);
+#endif
+}
+
+// T08: a grandchild holding the child's output pipes does not hold up get().
+TEST_F(hardening, a_grandchild_holding_the_pipes_does_not_block) {
+  gofork::options o;
+  o.out = gofork::redirect::capture();
+  o.err = gofork::redirect::capture();
+  const int grandchild = gofork::fork<int>(o, "leave_a_grandchild").get();  // would hang 30 s on EOF
+  EXPECT_EQ(::kill(grandchild, SIGKILL), 0);
+}
+
+// T14: an unknown function is refused by the child before any user code.
+TEST_F(hardening, an_unknown_function_is_refused) {
+  gofork::process<int> p(gofork::detail::spawn(gofork::options{}, "dynamic:no_such_function",
+                                                gofork::detail::encode_arguments()));
+  auto e = expect_error([&] { p.get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+  EXPECT_NE(std::string(e.what()).find("is not registered"), std::string::npos) << e.what();
+  EXPECT_EQ(p.wait().code(), 121);
+}
+
+// T35: pdeathsig survives a credential change (armed after it, re-armed by the child's init).
+TEST_F(hardening, pdeathsig_survives_a_credential_change) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to uid 65534";
+  gofork::options o;
+  o.uid = 65534;
+  o.gid = 65534;
+  o.pdeathsig = SIGTERM;
+  EXPECT_EQ(gofork::fork<int>(o, "pdeathsig_now").get(), SIGTERM);
+}
+
 // T07: a reply larger than max_result_bytes is refused and its child killed.
 TEST_F(hardening, an_oversized_result_is_refused) {
   gofork::options o;
@@ -512,6 +588,11 @@ int main(int argc, char** argv) {
   gofork::register_function("big_result", &big_result);
   gofork::register_function("try_launch", &try_launch);
   gofork::register_function("launch_in_pids_cgroup", &launch_in_pids_cgroup);
+  gofork::register_function("throws_through_noexcept", &throws_through_noexcept);
+  gofork::register_function("trap", &trap);
+  gofork::register_function("divide", &divide);
+  gofork::register_function("leave_a_grandchild", &leave_a_grandchild);
+  gofork::register_function("pdeathsig_now", &pdeathsig_now);
   gofork::register_function("descriptors_by_probing", &descriptors_by_probing);
   gofork::register_function("descriptors_with_fallbacks", &descriptors_with_fallbacks);
   gofork::register_function("launch_in_memory_cgroup", &launch_in_memory_cgroup);
