@@ -2,7 +2,21 @@
 
 #include <cstdint>
 
+#include <gofork/detail/codec.hpp>
+
 namespace gofork::runtime {
+
+std::string check_frame_budget(std::string_view bytes) {
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::size_t pos = 0;
+  if (const char* why = detail::skip_object(data, bytes.size(), pos, 0, 0, detail::max_depth)) return why;
+  if (pos != bytes.size()) return std::to_string(bytes.size() - pos) + " trailing bytes";
+  return "";
+}
+
+}  // namespace gofork::runtime
+
+namespace gofork::detail {
 namespace {
 
 std::uint64_t read_be(const unsigned char* p, int size) {
@@ -13,25 +27,34 @@ std::uint64_t read_be(const unsigned char* p, int size) {
 
 }  // namespace
 
-std::string check_frame_budget(std::string_view bytes) {
-  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::size_t n = bytes.size();
-  std::size_t pos = 0;
-  std::uint64_t pending = 1;  // objects still to read: the top-level one
-  while (pending > 0) {
+const char* skip_object(const unsigned char* data, std::size_t n, std::size_t& pos_io, std::uint64_t pending,
+                        unsigned depth, unsigned max_depth_allowed) noexcept {
+  // Elements still to begin in each container this object opens, innermost last.
+  std::uint64_t left[max_depth];
+  unsigned level = 0;
+  std::uint64_t open = 0;  // the sum of left[]
+  if (max_depth_allowed > max_depth) max_depth_allowed = max_depth;
+  std::size_t pos = pos_io;
+  for (;;) {
     if (pos >= n) return "truncated";
+    if (level > 0) {
+      --left[level - 1];
+      --open;
+    }
     const unsigned char b = data[pos++];
-    --pending;
     std::uint64_t skip = 0;   // payload bytes after the header
     std::uint64_t items = 0;  // objects the header declares
+    bool container = false;
     int length_size = 0;      // a big-endian length follows the type byte
     enum { none, raw, ext, array, map } kind = none;
     if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
       // fixint, nil, bool: no payload
     } else if (b >= 0x80 && b <= 0x8f) {
       items = 2u * (b & 0x0fu);
+      container = true;
     } else if (b >= 0x90 && b <= 0x9f) {
       items = b & 0x0fu;
+      container = true;
     } else if (b >= 0xa0 && b <= 0xbf) {
       skip = b & 0x1fu;
     } else {
@@ -68,14 +91,24 @@ std::string check_frame_budget(std::string_view bytes) {
       if (kind == ext) skip = length + 1;
       if (kind == array) items = length;
       if (kind == map) items = 2 * length;
+      container = kind == array || kind == map;
     }
     if (skip > n - pos) return "truncated (a value runs past the end)";
     pos += static_cast<std::size_t>(skip);
-    pending += items;
-    if (pending > n - pos) return "declares more elements than the frame has bytes";
+    if (container) {
+      // msgpack-c counts an empty container's nesting too.
+      if (depth + level >= max_depth_allowed) return "nesting deeper than 64";
+      if (items > 0) {
+        left[level++] = items;
+        open += items;
+      }
+    }
+    if (pending + open > n - pos) return "declares more elements than the frame has bytes";
+    while (level > 0 && left[level - 1] == 0) --level;
+    if (level == 0) break;
   }
-  if (pos != n) return std::to_string(n - pos) + " trailing bytes";
-  return "";
+  pos_io = pos;
+  return nullptr;
 }
 
-}  // namespace gofork::runtime
+}  // namespace gofork::detail

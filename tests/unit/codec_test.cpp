@@ -166,3 +166,412 @@ TEST(codec, out_of_range_and_wrong_kinds_are_refused) {
 }
 
 }  // namespace
+
+// ---- The direct codec (wire.hpp) against msgpack-c ----
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <list>
+#include <optional>
+#include <random>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+
+namespace {
+
+enum class shade : short { dark = -3, light = 400 };
+
+// A user type with msgpack-c's own support: decoded through the fallback.
+struct user_point {
+  int x = 0;
+  std::string name;
+  bool operator==(const user_point& o) const { return x == o.x && name == o.name; }
+  MSGPACK_DEFINE(x, name);
+};
+
+// What gofork decoded before the direct codec: msgpack-c's object tree and convert.
+template <class T>
+std::optional<T> reference_decode(const std::string& bytes) {
+  try {
+    msgpack::object_handle h = gofork::detail::parse_frame(bytes, "reference");
+    return h.get().as<T>();
+  } catch (const msgpack::type_error&) {
+  } catch (const gofork::error& e) {
+    EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+  }
+  return std::nullopt;
+}
+
+template <class T>
+std::optional<T> direct_decode(const std::string& bytes) {
+  try {
+    return decode_value<T>(bytes);
+  } catch (const gofork::error& e) {
+    EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+  }
+  return std::nullopt;
+}
+
+// msgpack-c's packer writing into gofork's sink (so floats stay floats, as before).
+template <class T>
+std::string reference_encode(const T& v) {
+  gofork::detail::sink s(0);
+  msgpack::pack(s, v);
+  return s.finish();
+}
+
+// Random msgpack, in every encoding (the smallest and forced wide ones), biased to the edges.
+struct generator {
+  std::mt19937_64 rng;
+  explicit generator(std::uint64_t seed) : rng(seed) {}
+
+  std::uint64_t below(std::uint64_t n) { return rng() % n; }
+
+  std::int64_t edge_int() {
+    static const std::int64_t edges[] = {0,        1,          31,          32,         -32,        -33,
+                                         127,      128,        -128,        -129,       255,        256,
+                                         32767,    32768,      -32768,      -32769,     65535,      65536,
+                                         2147483647LL, 2147483648LL, -2147483648LL, -2147483649LL,
+                                         4294967295LL, 4294967296LL, INT64_MAX,  INT64_MIN,  -1,         1114111};
+    if (below(4) == 0) return static_cast<std::int64_t>(rng());
+    return edges[below(sizeof edges / sizeof edges[0])];
+  }
+
+  template <class Packer>
+  void scalar(Packer& pk, int kind) {
+    switch (kind) {
+      case 0: {  // integer, smallest form
+        if (below(6) == 0) {
+          pk.pack(static_cast<std::uint64_t>(UINT64_MAX - below(3)));
+        } else {
+          pk.pack(edge_int());
+        }
+        break;
+      }
+      case 1: {  // integer, a forced wide form
+        const std::int64_t v = edge_int();
+        switch (below(6)) {
+          case 0: pk.pack_fix_int64(v); break;
+          case 1: pk.pack_fix_uint64(static_cast<std::uint64_t>(v)); break;
+          case 2: pk.pack_fix_int32(static_cast<std::int32_t>(v)); break;
+          case 3: pk.pack_fix_uint32(static_cast<std::uint32_t>(v)); break;
+          case 4: pk.pack_fix_int8(static_cast<std::int8_t>(v)); break;
+          default: pk.pack_fix_uint16(static_cast<std::uint16_t>(v)); break;
+        }
+        break;
+      }
+      case 2: {
+        static const double ds[] = {0.0, -0.0, 1.5, -2.0, 3.0, 1e300, -1e-300, 65536.0};
+        if (below(2) == 0) {
+          pk.pack_float(static_cast<float>(ds[below(8)]));
+        } else {
+          pk.pack_double(ds[below(8)]);
+        }
+        break;
+      }
+      case 3: pk.pack(below(2) == 0); break;
+      case 4: pk.pack_nil(); break;
+      default: {  // str or bin
+        std::string s(below(5) == 0 ? 40 + below(300) : below(6), 'a');
+        for (char& c : s) c = static_cast<char>('a' + below(3));
+        if (kind == 5) {
+          pk.pack(s);
+        } else {
+          pk.pack_bin(static_cast<std::uint32_t>(s.size()));
+          pk.pack_bin_body(s.data(), static_cast<std::uint32_t>(s.size()));
+        }
+        break;
+      }
+    }
+  }
+
+  // kind -1: anything; otherwise a scalar kind for homogeneous containers.
+  template <class Packer>
+  void object(Packer& pk, int depth, int kind = -1) {
+    const int k = kind >= 0 ? kind : static_cast<int>(below(depth < 3 ? 10 : 7));
+    if (k < 7) {
+      scalar(pk, k);
+      return;
+    }
+    const int element_kind = below(3) != 0 ? static_cast<int>(below(depth < 2 ? 10 : 7)) : -1;
+    const std::uint32_t n = static_cast<std::uint32_t>(below(5) == 0 ? 16 + below(4) : below(4));
+    if (k == 9) {
+      pk.pack_map(n);
+      for (std::uint32_t i = 0; i < n; ++i) {
+        object(pk, depth + 1, element_kind >= 7 ? -1 : element_kind);
+        object(pk, depth + 1, static_cast<int>(below(depth < 2 ? 10 : 7)));
+      }
+    } else {
+      pk.pack_array(n);
+      for (std::uint32_t i = 0; i < n; ++i) object(pk, depth + 1, element_kind);
+    }
+  }
+
+  std::string frame() {
+    msgpack::sbuffer buffer;
+    msgpack::packer<msgpack::sbuffer> pk(buffer);
+    object(pk, 0);
+    return std::string(buffer.data(), buffer.size());
+  }
+};
+
+template <class T>
+bool same_value(const T& a, const T& b) {
+  if constexpr (std::is_same_v<T, std::byte>) {
+    return a == b;
+  } else {
+    return encode_value(a) == encode_value(b) || a == b;  // bytes: NaN and -0.0; ==: unordered order
+  }
+}
+
+// Decodes `count` random frames as T both ways: the same frames must be accepted, with the
+// same values, and a value must encode as msgpack-c's packer encodes it.
+template <class T>
+void check_parity(std::uint64_t seed, int count = 3000) {
+  generator g(seed);
+  int accepted = 0;
+  for (int i = 0; i < count; ++i) {
+    const std::string bytes = g.frame();
+    const std::optional<T> want = reference_decode<T>(bytes);
+    const std::optional<T> got = direct_decode<T>(bytes);
+    ASSERT_EQ(want.has_value(), got.has_value()) << typeid(T).name() << " frame #" << i;
+    if (want) {
+      ++accepted;
+      ASSERT_TRUE(same_value(*want, *got)) << typeid(T).name() << " frame #" << i;
+      ASSERT_EQ(encode_value(*got), reference_encode(*got)) << typeid(T).name() << " frame #" << i;
+    }
+  }
+  // Every type accepts some of the frames, or the comparison would prove little.
+  EXPECT_GT(accepted, 0) << typeid(T).name();
+}
+
+TEST(wire, scalars_match_msgpack_c) {
+  check_parity<bool>(1);
+  check_parity<char>(2);
+  check_parity<signed char>(3);
+  check_parity<unsigned char>(4);
+  check_parity<short>(5);
+  check_parity<unsigned short>(6);
+  check_parity<int>(7);
+  check_parity<unsigned>(8);
+  check_parity<long>(9);
+  check_parity<unsigned long>(10);
+  check_parity<long long>(11);
+  check_parity<unsigned long long>(12);
+  check_parity<float>(13);
+  check_parity<double>(14);
+  check_parity<char16_t>(15);
+  check_parity<char32_t>(16);
+  check_parity<wchar_t>(17);
+  check_parity<std::byte>(18);
+  check_parity<shade>(19);
+  check_parity<std::chrono::milliseconds>(20);
+  check_parity<std::chrono::duration<double>>(21);
+}
+
+TEST(wire, strings_and_vectors_match_msgpack_c) {
+  check_parity<std::string>(30);
+  check_parity<std::vector<int>>(31);
+  check_parity<std::vector<std::int64_t>>(32);
+  check_parity<std::vector<std::uint64_t>>(33);
+  check_parity<std::vector<std::uint8_t>>(34);
+  check_parity<std::vector<char>>(35);
+  check_parity<std::vector<std::byte>>(36);
+  check_parity<std::vector<signed char>>(37);
+  check_parity<std::vector<bool>>(38);
+  check_parity<std::vector<double>>(39);
+  check_parity<std::vector<float>>(40);
+  check_parity<std::vector<std::string>>(41);
+  check_parity<std::vector<std::vector<int>>>(42);
+  check_parity<std::vector<std::optional<std::int64_t>>>(43);
+  check_parity<std::vector<shade>>(44);
+}
+
+TEST(wire, containers_match_msgpack_c) {
+  check_parity<std::array<std::string, 2>>(50);
+  check_parity<std::deque<std::string>>(51);
+  check_parity<std::list<double>>(52);
+  check_parity<std::set<int>>(53);
+  check_parity<std::set<std::string>>(54);
+  check_parity<std::unordered_set<long>>(55);
+  check_parity<std::map<std::string, int>>(56);
+  check_parity<std::map<int, std::vector<int>>>(57);
+  check_parity<std::unordered_map<int, std::string>>(58);
+  check_parity<std::map<bool, std::tuple<int, int>>>(59);  // repeated keys convert in place
+  check_parity<std::pair<int, std::string>>(60);
+  check_parity<std::tuple<int, std::string, bool>>(61);
+  check_parity<std::tuple<std::optional<int>, std::vector<std::string>>>(62);
+  check_parity<std::tuple<>>(63);
+  check_parity<std::optional<int>>(64);
+  check_parity<std::optional<std::string>>(65);
+  check_parity<std::variant<int, std::string>>(66);
+  check_parity<std::variant<int, int>>(67);
+  check_parity<std::variant<double, bool, std::string>>(68, 20000);
+  check_parity<user_point>(69);                   // the fallback, whole
+  check_parity<std::vector<user_point>>(70);      // a container of fallback elements
+  check_parity<std::optional<user_point>>(71);
+}
+
+TEST(wire, byte_arrays_take_str_or_bin_of_at_most_their_size) {
+  const std::string bin3("\xc4\x03xyz", 5), str4("\xa4wxyz", 5), bin5("\xc4\x05vwxyz", 7);
+  EXPECT_EQ((decode_value<std::array<char, 3>>(bin3)), (std::array<char, 3>{'x', 'y', 'z'}));
+  EXPECT_EQ((decode_value<std::array<unsigned char, 4>>(str4)), (std::array<unsigned char, 4>{'w', 'x', 'y', 'z'}));
+  EXPECT_THROW((decode_value<std::array<char, 4>>(bin5)), gofork::error);
+  EXPECT_EQ(encode_value(std::array<char, 3>{'x', 'y', 'z'}), bin3);
+  EXPECT_EQ(encode_value(std::array<std::byte, 1>{std::byte{7}}), std::string("\xc4\x01\x07", 3));
+  EXPECT_EQ((decode_value<std::array<int, 3>>(encode_value(std::array<int, 3>{1, -2, 3}))), (std::array<int, 3>{1, -2, 3}));
+  EXPECT_THROW((decode_value<std::array<int, 2>>(encode_value(std::array<int, 3>{1, 2, 3}))), gofork::error);
+}
+
+TEST(wire, integer_ranges_are_checked) {
+  auto fails = [](auto value, auto target) {
+    try {
+      decode_value<decltype(target)>(encode_value(value));
+    } catch (const gofork::error& e) {
+      return e.kind() == gofork::error_kind::protocol;
+    }
+    return false;
+  };
+  EXPECT_TRUE(fails(128, std::int8_t{}));
+  EXPECT_TRUE(fails(-129, std::int8_t{}));
+  EXPECT_TRUE(fails(256, std::uint8_t{}));
+  EXPECT_TRUE(fails(-1, std::uint64_t{}));
+  EXPECT_TRUE(fails(std::numeric_limits<std::int64_t>::min(), std::uint64_t{}));
+  EXPECT_TRUE(fails(std::uint64_t{1} << 63, std::int64_t{}));
+  EXPECT_TRUE(fails(65536, char16_t{}));
+  EXPECT_TRUE(fails(std::int64_t{1} << 32, char32_t{}));
+  EXPECT_TRUE(fails(256, std::byte{}));
+  EXPECT_TRUE(fails(1, true));
+  EXPECT_TRUE(fails(true, 1));
+  EXPECT_TRUE(fails(1.0, 1));
+  EXPECT_TRUE(fails(std::string("1"), 1.0));
+  EXPECT_EQ(decode_value<std::int8_t>(encode_value(-128)), -128);
+  EXPECT_EQ(decode_value<std::uint64_t>(encode_value(~std::uint64_t{0})), ~std::uint64_t{0});
+  EXPECT_EQ(decode_value<std::int64_t>(encode_value(std::numeric_limits<std::int64_t>::min())),
+            std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(decode_value<double>(encode_value(-3)), -3.0);  // an integer for a floating-point target
+  EXPECT_EQ(decode_value<float>(encode_value(std::uint64_t{1} << 40)), static_cast<float>(std::uint64_t{1} << 40));
+  // A 9-byte form holding a small value is fine (msgpack-c reads the value, not the form).
+  EXPECT_EQ(decode_value<std::int8_t>(std::string("\xd3\xff\xff\xff\xff\xff\xff\xff\xff", 9)), -1);
+  EXPECT_EQ(decode_value<std::uint8_t>(std::string("\xcf\x00\x00\x00\x00\x00\x00\x00\x07", 9)), 7);
+  EXPECT_EQ(decode_value<std::uint64_t>(std::string("\xd3\x00\x00\x00\x00\x00\x00\x00\x07", 9)), 7u);
+  EXPECT_THROW(decode_value<std::uint64_t>(std::string("\xd3\xff\xff\xff\xff\xff\xff\xff\xff", 9)), gofork::error);
+}
+
+TEST(wire, optional_variant_and_enums) {
+  EXPECT_EQ(decode_value<std::optional<int>>(std::string(1, '\xc0')), std::nullopt);
+  EXPECT_EQ(decode_value<std::optional<int>>(encode_value(5)), 5);
+  EXPECT_EQ(encode_value(std::optional<int>()), std::string(1, '\xc0'));
+  EXPECT_THROW(decode_value<int>(std::string(1, '\xc0')), gofork::error);
+  using v = std::variant<int, std::string>;
+  EXPECT_EQ(decode_value<v>(encode_value(v(std::string("s")))), v(std::string("s")));
+  EXPECT_EQ(encode_value(v(7)), std::string("\x92\x00\x07", 3));
+  EXPECT_THROW(decode_value<v>(std::string("\x92\x02\x07", 3)), gofork::error);       // index out of range
+  EXPECT_THROW(decode_value<v>(std::string("\x92\xff\x07", 3)), gofork::error);       // negative index
+  EXPECT_THROW(decode_value<v>(std::string("\x93\x00\x07\x07", 4)), gofork::error);   // three elements
+  EXPECT_THROW(decode_value<v>(std::string("\x92\x01\x07", 3)), gofork::error);       // wrong alternative
+  EXPECT_EQ((decode_value<std::variant<int, int>>(encode_value(std::variant<int, int>(std::in_place_index<1>, 4))).index()),
+            1u);
+  EXPECT_EQ(decode_value<shade>(encode_value(shade::light)), shade::light);
+  EXPECT_EQ(encode_value(shade::dark), encode_value(short{-3}));
+}
+
+TEST(wire, user_types_go_through_msgpack_c) {
+  const user_point p{-4, "pt"};
+  EXPECT_EQ(decode_value<user_point>(encode_value(p)), p);
+  auto [i, q, v, s] = decode_arguments<std::tuple<int, user_point, std::vector<user_point>, std::string>>(
+      encode_arguments(1, p, std::vector<user_point>{p, {}}, std::string("tail")));
+  EXPECT_EQ(i, 1);
+  EXPECT_EQ(q, p);
+  EXPECT_EQ(v, (std::vector<user_point>{p, {}}));
+  EXPECT_EQ(s, "tail");
+  EXPECT_THROW((decode_arguments<std::tuple<user_point>>(encode_arguments(std::string("no")))), gofork::error);
+  EXPECT_THROW((decode_arguments<std::tuple<user_point>>(encode_arguments(std::make_tuple(1, 2)))), gofork::error);
+  // A truncated user object is malformed, not a crash.
+  std::string frame = encode_arguments(p, 5);
+  EXPECT_THROW((decode_arguments<std::tuple<user_point, int>>(frame.substr(0, frame.size() - 3))), gofork::error);
+}
+
+TEST(wire, string_views_point_into_the_frame) {
+  const std::string frame = encode_arguments(std::string("view me"));
+  auto [view] = decode_arguments<std::tuple<std::string_view>>(frame);
+  EXPECT_EQ(view, "view me");
+  EXPECT_GE(view.data(), frame.data());
+  EXPECT_LT(view.data(), frame.data() + frame.size());
+}
+
+TEST(wire, tuples_take_what_the_array_has) {
+  // msgpack-c's convert<std::tuple>: missing elements keep their value, extra ones are skipped.
+  using t = std::tuple<int, std::string>;
+  EXPECT_EQ(decode_value<t>(encode_value(std::make_tuple(1))), t(1, ""));
+  EXPECT_EQ(decode_value<t>(encode_value(std::make_tuple(1, std::string("a"), std::vector<int>{1, 2}))), t(1, "a"));
+  // ... but skipped elements still obey the limits.
+  std::string deep = "\x92\x01";
+  deep += std::string(70, '\x91');
+  deep += '\xc0';
+  EXPECT_THROW(decode_value<std::tuple<int>>(deep), gofork::error);
+  std::string shallow = "\x92\x01";
+  shallow += std::string(60, '\x91');
+  shallow += '\xc0';
+  EXPECT_EQ(std::get<0>(decode_value<std::tuple<int>>(shallow)), 1);
+}
+
+TEST(wire, nesting_limit_is_64_containers) {
+  auto nested = [](int levels) {
+    std::string d(static_cast<std::size_t>(levels), '\x91');
+    d += '\x01';
+    return d;
+  };
+  using deep_t = std::vector<std::vector<std::vector<std::vector<int>>>>;
+  EXPECT_NO_THROW(decode_value<deep_t>(nested(4)));
+  // The same depth rule as msgpack-c's unpack_limit(…, 64): 64 levels pass, 65 do not.
+  EXPECT_NO_THROW(gofork::detail::parse_frame(nested(64), "t"));
+  EXPECT_THROW(gofork::detail::parse_frame(nested(65), "t"), gofork::error);
+  EXPECT_NO_THROW(decode_value<user_point>(std::string("\x92\x01\xa1x", 4)));
+  // A fallback argument sits one level down: 63 levels inside it pass, 64 do not.
+  struct deep {
+    static std::string arguments(int levels) { return "\x91" + std::string(static_cast<std::size_t>(levels), '\x91') + '\x01'; }
+  };
+  EXPECT_EQ(kind_of([] { decode_arguments<std::tuple<user_point>>(deep::arguments(64)); }), gofork::error_kind::protocol);
+}
+
+TEST(wire, declared_sizes_beyond_the_frame_are_refused_before_allocating) {
+  // An array of three elements whose first declares 65535 more: fewer bytes than that remain.
+  const std::string frame("\x93\xdc\xff\xff\x01\x02", 6);
+  EXPECT_THROW(decode_value<std::vector<std::vector<int>>>(frame), gofork::error);
+  EXPECT_THROW((decode_arguments<std::tuple<std::vector<int>, int, int>>(frame)), gofork::error);
+  // Elements still pending in outer containers count too: [[], <array16 of 2>, 1, 2] with 3
+  // bytes left holds 2 elements only if the outer two are not pending.
+  const std::string pending("\x94\x90\xdc\x00\x02\x01\x02", 7);
+  EXPECT_THROW(decode_value<std::vector<std::vector<int>>>(pending), gofork::error);
+  for (const std::string& bomb : {hex_bytes({0xdd, 0xff, 0xff, 0xff, 0xff}), hex_bytes({0xdf, 0xff, 0xff, 0xff, 0xff}),
+                                  hex_bytes({0xdb, 0xff, 0xff, 0xff, 0xff}), hex_bytes({0xc6, 0xff, 0xff, 0xff, 0xff}),
+                                  repeat(hex_bytes({0xdd, 0x00, 0xff, 0xff, 0xff}), 50), std::string(200000, '\x91')}) {
+    EXPECT_THROW(decode_value<std::vector<std::vector<std::vector<std::string>>>>(bomb), gofork::error);
+    EXPECT_THROW((decode_value<std::map<std::string, std::vector<int>>>(bomb)), gofork::error);
+    EXPECT_THROW(decode_value<user_point>(bomb), gofork::error);
+    EXPECT_THROW((decode_arguments<std::tuple<std::vector<std::uint8_t>>>(bomb)), gofork::error);
+  }
+}
+
+TEST(wire, big_values_round_trip) {
+  std::vector<std::int64_t> ints(100000);
+  std::mt19937_64 rng(7);
+  for (auto& x : ints) x = static_cast<std::int64_t>(rng()) >> (rng() % 64);
+  std::vector<std::uint8_t> bytes(1 << 20);
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 7);
+  std::vector<double> doubles{-0.0, 1.0, std::nan(""), 1e-310};
+  const std::string frame = encode_arguments(bytes, ints, doubles);
+  EXPECT_EQ(frame, reference_encode(std::make_tuple(bytes, ints, doubles)));
+  auto [b, i, d] = decode_arguments<std::tuple<std::vector<std::uint8_t>, std::vector<std::int64_t>, std::vector<double>>>(frame);
+  EXPECT_EQ(b, bytes);
+  EXPECT_EQ(i, ints);
+  EXPECT_EQ(encode_value(d), encode_value(doubles));
+  EXPECT_TRUE(std::signbit(d[0]));
+}
+
+}  // namespace

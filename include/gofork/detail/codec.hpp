@@ -60,102 +60,65 @@ GOFORK_MSGPACK_CHAR_ADAPTOR(char32_t, std::uint32_t)
 }  // MSGPACK_API_VERSION_NAMESPACE
 }  // namespace msgpack
 
-namespace gofork::detail {
-
-// A msgpack output stream appending to a std::string.
-struct string_sink {
-  std::string bytes;
-  void write(const char* data, std::size_t size) { bytes.append(data, size); }
-};
-
-}  // namespace gofork::detail
-
-// msgpack-c 4 packs an integral-valued float or double as an integer, which turns -0.0 into 0.
-// gofork's own stream always writes float32 / float64, so every value crosses bit for bit.
-namespace msgpack {
-MSGPACK_API_VERSION_NAMESPACE(v1) {
-
-template <>
-inline packer<gofork::detail::string_sink>& packer<gofork::detail::string_sink>::pack_double(double d) {
-  std::uint64_t bits;
-  std::memcpy(&bits, &d, sizeof bits);
-  char buf[9];
-  buf[0] = static_cast<char>(0xcbu);
-  _msgpack_store64(&buf[1], bits);
-  append_buffer(buf, sizeof buf);
-  return *this;
-}
-
-template <>
-inline packer<gofork::detail::string_sink>& packer<gofork::detail::string_sink>::pack_float(float f) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  char buf[5];
-  buf[0] = static_cast<char>(0xcau);
-  _msgpack_store32(&buf[1], bits);
-  append_buffer(buf, sizeof buf);
-  return *this;
-}
-
-}  // MSGPACK_API_VERSION_NAMESPACE(v1)
-}  // namespace msgpack
+#include <gofork/detail/adaptors.hpp>
+#include <gofork/detail/wire.hpp>
 
 namespace gofork::detail {
 
 template <class... V>
 std::string encode_arguments(const V&... args) {
-  string_sink sink;
-  msgpack::packer<string_sink> packer(sink);
-  packer.pack_array(static_cast<std::uint32_t>(sizeof...(V)));
-  (packer.pack(args), ...);
-  return std::move(sink.bytes);
+  sink s((std::size_t{5} + ... + wire::size_bound(args)));
+  wire::put_array(s, sizeof...(V));
+  (put(s, args), ...);
+  return s.finish();
 }
 
 template <class T>
 std::string encode_value(const T& value) {
-  string_sink sink;
-  msgpack::pack(sink, value);
-  return std::move(sink.bytes);
+  sink s(wire::size_bound(value));
+  put(s, value);
+  return s.finish();
 }
 
 inline std::string encode_nil() { return std::string(1, '\xc0'); }
 
 // Parses exactly one msgpack value spanning all of `bytes`, under limits that make a hostile
 // frame fail instead of allocating: no container or string may declare more elements than the
-// frame has bytes, and nesting stops at 64. Throws error(protocol) on any violation.
+// frame has bytes, and nesting stops at 64. Throws error(protocol) on any violation. (The
+// decoders below do not need it: they read the frame directly under the same limits.)
 msgpack::object_handle parse_frame(std::string_view bytes, const char* what);
 
 template <class Tuple, std::size_t... I>
-Tuple convert_array(const msgpack::object& array, std::index_sequence<I...>) {
-  return Tuple{array.via.array.ptr[I].as<std::tuple_element_t<I, Tuple>>()...};
+Tuple take_arguments(reader& r, std::index_sequence<I...>) {
+  (void)r;
+  // Braced initialisation: the elements are read in order.
+  return Tuple{r.take_element<std::tuple_element_t<I, Tuple>>()...};
 }
 
 // Decodes an argument array into a tuple of the parameters' value types.
 template <class Tuple>
 Tuple decode_arguments(std::string_view bytes) {
-  msgpack::object_handle handle = parse_frame(bytes, "argument frame");
-  const msgpack::object& obj = handle.get();
-  constexpr std::size_t count = std::tuple_size_v<Tuple>;
-  if (obj.type != msgpack::type::ARRAY || obj.via.array.size != count) {
-    throw error(error_kind::protocol, "gofork: argument frame has the wrong number of arguments");
-  }
-  try {
-    return convert_array<Tuple>(obj, std::make_index_sequence<count>{});
-  } catch (const msgpack::type_error&) {
-    throw error(error_kind::protocol, "gofork: argument frame does not match the function's parameter types");
-  }
+  reader r(bytes, "argument frame", "gofork: argument frame does not match the function's parameter types");
+  r.arguments_header(std::tuple_size_v<Tuple>);
+  Tuple decoded = take_arguments<Tuple>(r, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+  r.close_arguments();
+  r.finish();
+  return decoded;
 }
 
 template <class R>
 R decode_value(std::string_view bytes) {
-  msgpack::object_handle handle = parse_frame(bytes, "result frame");
-  try {
-    return handle.get().as<R>();
-  } catch (const msgpack::type_error&) {
-    throw error(error_kind::protocol, "gofork: result frame does not match the function's return type");
+  reader r(bytes, "result frame", "gofork: result frame does not match the function's return type");
+  if constexpr (direct_v<R>) {
+    R value{};
+    r.read(value);
+    r.finish();
+    return value;
+  } else {
+    R value = r.take_fallback<R>();
+    r.finish();
+    return value;
   }
 }
 
 }  // namespace gofork::detail
-
-#include <gofork/detail/adaptors.hpp>
