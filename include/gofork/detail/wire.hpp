@@ -658,16 +658,17 @@ class reader {
   }
   void close() { --depth_; }
 
-  bool array_header(std::uint32_t& n) {
+  // A container header: fix form (tag | n, n < 16), or a 16-bit or 32-bit count.
+  bool sized_header(unsigned char fix_tag, unsigned char code16, unsigned char code32, std::uint32_t& n) {
     const unsigned char b = peek();
-    if ((b & 0xf0u) == 0x90u) {
+    if ((b & 0xf0u) == fix_tag) {
       n = b & 0x0fu;
       ++p_;
-    } else if (b == 0xdc) {
+    } else if (b == code16) {
       need(3);
       n = wire::load16(p_ + 1);
       p_ += 3;
-    } else if (b == 0xdd) {
+    } else if (b == code32) {
       need(5);
       n = wire::load32(p_ + 1);
       p_ += 5;
@@ -676,24 +677,8 @@ class reader {
     }
     return true;
   }
-  bool map_header(std::uint32_t& n) {
-    const unsigned char b = peek();
-    if ((b & 0xf0u) == 0x80u) {
-      n = b & 0x0fu;
-      ++p_;
-    } else if (b == 0xde) {
-      need(3);
-      n = wire::load16(p_ + 1);
-      p_ += 3;
-    } else if (b == 0xdf) {
-      need(5);
-      n = wire::load32(p_ + 1);
-      p_ += 5;
-    } else {
-      return false;
-    }
-    return true;
-  }
+  bool array_header(std::uint32_t& n) { return sized_header(0x90, 0xdc, 0xdd, n); }
+  bool map_header(std::uint32_t& n) { return sized_header(0x80, 0xde, 0xdf, n); }
   void array(std::uint32_t& n) {
     if (!array_header(n)) mismatch();
     open(n);
