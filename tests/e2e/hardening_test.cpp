@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -189,6 +190,96 @@ int pdeathsig_now() {
   int sig = 0;
   ::prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0);
   return sig;
+}
+
+// T11: writes "P" with no newline to a captured stdout, launches 80 children and 20 that fail
+// before exec, and has one child print "x"; stdout must then hold exactly one "P" and one "x".
+void print_once_and_launch() {
+  std::fputs("P", stdout);
+  gofork::options broken;
+  broken.cwd = "/nonexistent/gofork";
+  for (int i = 0; i < 100; ++i) {
+    try {
+      if (i % 5 == 0) {
+        (void)gofork::fork<int>(broken, "twice", i);
+      } else {
+        gofork::fork<int>("twice", i).get();
+      }
+    } catch (const gofork::error&) {
+    }
+  }
+  gofork::fork("print_x").get();
+}
+void print_x() { std::fputs("x", stdout); }
+
+// T12: with execveat denied by a seccomp filter, a launch is spawn_failed at stage execveat.
+std::string launch_with_exec_denied() {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_execveat, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
+    throw std::runtime_error("cannot install the seccomp filter");
+  }
+  std::string result;
+  for (int i = 0; i < 100; ++i) {
+    try {
+      (void)gofork::fork<int>("twice", 1);
+      return "launched";
+    } catch (const gofork::error& e) {
+      result = std::string(e.what()) + " errno " + std::to_string(e.sys_errno());
+    }
+  }
+  siginfo_t info{};
+  if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | __WALL) != -1 || errno != ECHILD) return "a child was left";
+  return result;
+}
+
+// T40: a launch from a parent with 2 GiB of touched memory.
+std::string launch_from_a_big_parent() {
+  const std::size_t size = std::size_t{2} << 30;
+  void* big = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (big == MAP_FAILED) return "no memory for the test";
+  std::memset(big, 1, size);
+  std::string result;
+  try {
+    result = gofork::fork<int>("twice", 21).get() == 42 ? "ok" : "wrong result";
+  } catch (const gofork::error& e) {
+    result = e.what();
+  }
+  ::munmap(big, size);
+  return result;
+}
+
+// T28: a descriptor at the top of the limit (1,000,000 where the hard limit and fs.nr_open
+// allow raising it that far; a container may cap it lower) does not reach the child.
+int huge_descriptor_number() {
+  long nr_open = 1048576;
+  std::ifstream("/proc/sys/fs/nr_open") >> nr_open;
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  long top = std::min(1000001L, nr_open);
+  if (::geteuid() != 0 || static_cast<long>(limit.rlim_max) < top) top = static_cast<long>(limit.rlim_max);
+  return static_cast<int>(top - 1);
+}
+std::vector<int> descriptors_with_a_huge_one() {
+  const int huge = huge_descriptor_number();
+  rlimit big{static_cast<rlim_t>(huge) + 1, static_cast<rlim_t>(huge) + 1};
+  if (::setrlimit(RLIMIT_NOFILE, &big) != 0) {
+    rlimit current{};
+    ::getrlimit(RLIMIT_NOFILE, &current);
+    big = {current.rlim_max, current.rlim_max};  // without CAP_SYS_RESOURCE: as high as allowed
+    ::setrlimit(RLIMIT_NOFILE, &big);
+  }
+  int fd = ::open("/dev/null", O_RDONLY);
+  if (::dup2(fd, huge) != huge) throw std::runtime_error("cannot dup2 to " + std::to_string(huge));
+  return gofork::fork<std::vector<int>>("descriptors").get();
 }
 
 // --- helpers ---
@@ -533,6 +624,33 @@ TEST_F(hardening, pdeathsig_survives_a_credential_change) {
   EXPECT_EQ(gofork::fork<int>(o, "pdeathsig_now").get(), SIGTERM);
 }
 
+TEST_F(hardening, stdout_written_before_launches_appears_once) {
+  gofork::options o;
+  o.out = gofork::redirect::capture();
+  auto p = gofork::fork(o, "print_once_and_launch");
+  p.get();
+  EXPECT_EQ(p.captured_stdout(), "Px");
+}
+
+TEST_F(hardening, an_exec_failure_is_spawn_failed_and_leaves_nothing) {
+  std::string result = gofork::fork<std::string>("launch_with_exec_denied").get();
+  EXPECT_NE(result.find("execveat"), std::string::npos) << result;
+  EXPECT_NE(result.find("errno " + std::to_string(EPERM)), std::string::npos) << result;
+}
+
+TEST_F(hardening, a_parent_with_two_gib_launches) {
+#ifdef GOFORK_SANITIZED
+  GTEST_SKIP() << "2 GiB under a sanitizer is too slow for CI";
+#endif
+  EXPECT_EQ(gofork::fork<std::string>("launch_from_a_big_parent").get(), "ok");
+}
+
+TEST_F(hardening, a_descriptor_near_a_million_is_not_inherited) {
+  std::vector<int> fds = gofork::fork<std::vector<int>>("descriptors_with_a_huge_one").get();
+  EXPECT_LE(fds.size(), 5u);
+  for (int fd : fds) EXPECT_NE(std::abs(fd), huge_descriptor_number());
+}
+
 // T07: a reply larger than max_result_bytes is refused and its child killed.
 TEST_F(hardening, an_oversized_result_is_refused) {
   gofork::options o;
@@ -589,6 +707,11 @@ int main(int argc, char** argv) {
   gofork::register_function("try_launch", &try_launch);
   gofork::register_function("launch_in_pids_cgroup", &launch_in_pids_cgroup);
   gofork::register_function("throws_through_noexcept", &throws_through_noexcept);
+  gofork::register_function("print_once_and_launch", &print_once_and_launch);
+  gofork::register_function("print_x", &print_x);
+  gofork::register_function("launch_with_exec_denied", &launch_with_exec_denied);
+  gofork::register_function("launch_from_a_big_parent", &launch_from_a_big_parent);
+  gofork::register_function("descriptors_with_a_huge_one", &descriptors_with_a_huge_one);
   gofork::register_function("trap", &trap);
   gofork::register_function("divide", &divide);
   gofork::register_function("leave_a_grandchild", &leave_a_grandchild);
