@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
@@ -99,7 +100,7 @@ std::string_view map_request(const marker& m) {
 
 // The parent's executable descriptor came along: this child's own launches use it, so they
 // need no /proc (a chroot, a hidden /proc) and exec the same (possibly sealed) copy.
-void adopt_executable(const marker& m, int fd) {
+void adopt_executable(const marker& m, int fd, bool sealed) {
   struct stat st {};
   if (fd < 0) return;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
@@ -107,6 +108,7 @@ void adopt_executable(const marker& m, int fd) {
   }
   runtime_state& s = state();
   std::call_once(s.exe_once, [&s, fd] { s.exe_fd = fd; });
+  if (sealed) std::call_once(s.sealed_once, [&s, fd] { s.sealed_exe_fd = fd; });
 }
 
 }  // namespace
@@ -114,15 +116,29 @@ void adopt_executable(const marker& m, int fd) {
 bool channel_from_parent(const marker& m) {
   struct stat st {};
   if (::fstat(m.channel_fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return false;
+  // An end of an unnamed socket pair: a connection to someone's listening socket would report
+  // that listener (a root daemon, say) as the peer.
+  sockaddr_un address{};
+  socklen_t length = sizeof address;
+  if (::getpeername(m.channel_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      address.sun_family != AF_UNIX || length != sizeof(sa_family_t)) {
+    return false;
+  }
+  length = sizeof address;
+  if (::getsockname(m.channel_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      length != sizeof(sa_family_t)) {
+    return false;
+  }
   ucred peer{};
   socklen_t size = sizeof peer;
   if (::getsockopt(m.channel_fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) return false;
   // The kernel recorded the creator at socketpair() time, so this holds even for an orphan. A
   // creator outside our pid namespace shows as pid 0, as does our parent then.
   if (peer.pid != m.parent && !(peer.pid == 0 && ::getppid() == 0)) return false;
-  // A privileged (setuid/setcap) program trusts only a channel made with its own effective uid:
-  // anyone may set the variable and hand it a socket.
-  return ::getauxval(AT_SECURE) == 0 || peer.uid == ::geteuid();
+  // A privileged (setuid/setcap) program trusts only a pair made by its own parent with its own
+  // effective uid: anyone may set the variable and hand it a socket.
+  if (::getauxval(AT_SECURE) == 0) return true;
+  return peer.uid == ::geteuid() && (peer.pid == ::getppid() || (peer.pid == 0 && ::getppid() == 0));
 }
 
 void run_child(const marker& m) {
@@ -134,7 +150,7 @@ void run_child(const marker& m) {
   if (request->parent_build != own_build_id()) {
     refuse(m.channel_fd, "this program is a different build from the parent's (version skew)");
   }
-  adopt_executable(m, request->executable_fd);
+  adopt_executable(m, request->executable_fd, (request->flags & request_sealed) != 0);
   if ((request->flags & request_sealed) != 0) {
     // No ptrace, no /proc/self/mem, no /proc/self/exe reopening by other users of this uid.
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

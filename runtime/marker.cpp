@@ -56,12 +56,12 @@ std::optional<marker> parse_marker(std::string_view text) {
     if (hi < 0 || lo < 0) return std::nullopt;
     m.call_nonce[i] = static_cast<std::uint8_t>(hi * 16 + lo);
   }
-  // pid 0 is what getppid() reports for a child whose parent is outside its pid namespace.
+  // The parent names itself with its own (non-zero) pid.
   auto parent = parse_decimal(fields[2], INT_MAX);
   auto channel = parse_decimal(fields[3], INT_MAX);
   auto arguments = parse_decimal(fields[4], INT_MAX);
   if (!parent || !channel || !arguments) return std::nullopt;
-  if (*channel <= 2 || *arguments <= 2 || *channel == *arguments) return std::nullopt;
+  if (*parent == 0 || *channel <= 2 || *arguments <= 2 || *channel == *arguments) return std::nullopt;
   m.parent = static_cast<pid_t>(*parent);
   m.channel_fd = static_cast<int>(*channel);
   m.arguments_fd = static_cast<int>(*arguments);

@@ -10,9 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -28,16 +30,22 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-// Reads what is available from a non-blocking descriptor into `out`; closes it at end of file.
-// `expected` may announce the final size (a reply's header does) so `out` grows once.
+// Reads what is available from a non-blocking descriptor into `out`, closing it at end of
+// file. Returns to the caller's poll after `budget` bytes, so a child that writes without pause
+// cannot keep the parent from its deadline or its limits. `expected` may announce the final
+// size (a reply's header does) so `out` grows in few steps.
 template <class Expected>
-void drain(runtime::unique_fd& fd, std::string& out, Expected expected) {
+void drain(runtime::unique_fd& fd, std::string& out, Expected expected, std::size_t budget = std::size_t{1} << 20) {
   char buffer[1 << 16];
-  while (fd) {
+  std::size_t taken = 0;
+  while (fd && taken < budget) {
     ssize_t r = ::read(fd.get(), buffer, sizeof buffer);
     if (r > 0) {
-      if (std::uint64_t total = expected(); total > out.capacity()) out.reserve(total);
+      // Trust an announced size only as far as the data that came: a header alone reserves nothing big.
+      const std::uint64_t want = std::min<std::uint64_t>(expected(), 2 * (out.size() + static_cast<std::size_t>(r)));
+      if (want > out.capacity()) out.reserve(static_cast<std::size_t>(want));
       out.append(buffer, static_cast<std::size_t>(r));
+      taken += static_cast<std::size_t>(r);
       continue;
     }
     if (r < 0 && errno == EINTR) continue;
@@ -60,20 +68,34 @@ std::uint64_t announced_reply_size(const process_state& s) {
 
 void send_signal(process_state& s, int sig);
 
+// Stops listening to a child that broke the rules, and ends it.
+void give_up_on(process_state& s, bool& flag) {
+  flag = true;
+  s.channel.reset();
+  send_signal(s, SIGKILL);
+}
+
 void read_all(process_state& s) {
-  drain(s.channel, s.reply, [&s] { return announced_reply_size(s); });
-  // Refuse an oversized reply as soon as its header (or its bulk) shows it, not after buffering.
-  if (!s.result_too_large && s.reply.size() >= runtime::reply_header_size && s.reply.compare(0, 4, "GFR1") == 0) {
-    std::uint64_t declared = 0;
-    std::memcpy(&declared, s.reply.data() + 8, sizeof declared);
-    if (declared > s.max_result_bytes || s.reply.size() - runtime::reply_header_size > s.max_result_bytes) {
-      s.result_too_large = true;
-      s.channel.reset();
-      send_signal(s, SIGKILL);
+  if (s.channel && !s.result_too_large && !s.reply_malformed) {
+    drain(s.channel, s.reply, [&s] { return announced_reply_size(s); });
+    // Refuse a bad or oversized reply as soon as its first bytes show it, not after buffering.
+    if (s.reply.size() >= 4 && s.reply.compare(0, 4, "GFR1") != 0) {
+      give_up_on(s, s.reply_malformed);
+    } else if (s.reply.size() >= runtime::reply_header_size) {
+      std::uint64_t declared = 0;
+      std::memcpy(&declared, s.reply.data() + 8, sizeof declared);
+      if (declared > s.max_result_bytes || s.reply.size() - runtime::reply_header_size > s.max_result_bytes) {
+        give_up_on(s, s.result_too_large);
+      }
     }
   }
-  drain(s.captured_fd[1], s.captured[1]);
-  drain(s.captured_fd[2], s.captured[2]);
+  for (int stream = 1; stream <= 2; ++stream) {
+    drain(s.captured_fd[stream], s.captured[stream]);
+    if (s.captured[stream].size() > s.max_captured_bytes && !s.capture_too_large) {
+      s.captured_fd[stream].reset();
+      give_up_on(s, s.capture_too_large);
+    }
+  }
 }
 
 // The status from the pidfd itself (Linux 6.15+ records it at exit), for when waitid finds
@@ -160,14 +182,22 @@ std::string signal_name(int sig) {
 
 }  // namespace
 
+// Blocks until the (killed) child is reaped, whatever else failed: never a zombie.
+void reap_quietly(process_state& s) noexcept {
+  siginfo_t info{};
+  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(s.pidfd.get()), &info, WEXITED | __WALL) != 0 &&
+         errno == EINTR) {
+  }
+}
+
 void process_state_deleter::operator()(process_state* s) const noexcept {
   if (s == nullptr) return;
-  if (!s->status) {
+  if (!s->status && s->pidfd) {  // a state made for a launch that failed has no child
     send_signal(*s, SIGKILL);
     try {
       wait_until(*s, std::nullopt);
     } catch (...) {
-      // Nothing more can be done for a child whose status is lost.
+      reap_quietly(*s);
     }
   }
   delete s;
@@ -195,17 +225,25 @@ void state_detach(process_state_ptr s) noexcept {
   process_state* raw = s.release();
   try {
     std::thread([raw] {
+      // Nobody will read what it sends: discard it as it comes, so memory stays flat.
+      raw->max_captured_bytes = std::numeric_limits<std::uint64_t>::max();
       try {
-        wait_until(*raw, std::nullopt);
+        while (!wait_until(*raw, std::chrono::steady_clock::now() + std::chrono::seconds(1))) {
+          raw->reply.clear();
+          raw->captured[1].clear();
+          raw->captured[2].clear();
+        }
       } catch (...) {
+        reap_quietly(*raw);
       }
       delete raw;
     }).detach();
-  } catch (const std::system_error&) {
+  } catch (...) {
     // No thread to be had: reaping now is better than leaving a zombie.
     try {
       wait_until(*raw, std::nullopt);
     } catch (...) {
+      reap_quietly(*raw);
     }
     delete raw;
   }
@@ -214,6 +252,13 @@ void state_detach(process_state_ptr s) noexcept {
 std::string_view state_result(process_state& s) {
   wait_until(s, std::nullopt);
   const std::string who = "gofork: child " + std::to_string(s.pid);
+  if (s.reply_malformed) {
+    throw error(error_kind::protocol, who + " sent a reply that is not a gofork reply; it was killed");
+  }
+  if (s.capture_too_large) {
+    throw error(error_kind::protocol, who + " wrote more than max_captured_bytes (" +
+                                          std::to_string(s.max_captured_bytes) + ") to a captured stream; it was killed");
+  }
   if (s.result_too_large) {
     throw error(error_kind::protocol, who + " sent a result larger than max_result_bytes (" +
                                           std::to_string(s.max_result_bytes) + "); it was killed");

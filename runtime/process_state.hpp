@@ -30,6 +30,9 @@ class process_state {
   bool timed_out = false;
   std::uint64_t max_result_bytes = 0;
   bool result_too_large = false;
+  bool reply_malformed = false;
+  std::uint64_t max_captured_bytes = 0;
+  bool capture_too_large = false;
 };
 
 }  // namespace gofork::detail

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -159,6 +160,7 @@ struct child_plan {
   int stdio[3] = {-1, -1, -1};
   const char* cwd = nullptr;
   int keep[3] = {-1, -1, -1};  // sorted: the channel, the request, the executable; survive exec
+  unsigned long descriptor_limit = 1024;  // the parent's, for the sweep without close_range or /proc
   int sync_fd = -1;  // user namespaces: wait here until the parent has written the id maps
   bool new_session = false;
   bool set_pgid = false;
@@ -199,7 +201,7 @@ GOFORK_NO_SANITIZE long mark_cloexec_range(unsigned first, unsigned last) {
 
 // Without close_range (Linux < 5.11, or a seccomp filter): walk /proc/self/fd with getdents64,
 // or, without /proc, every number below the descriptor limit.
-GOFORK_NO_SANITIZE void mark_cloexec_by_walking(const int (&keep)[3]) {
+GOFORK_NO_SANITIZE void mark_cloexec_by_walking(const int (&keep)[3], unsigned long top) {
   auto mark = [&keep](long fd) {
     if (fd > 2 && fd != keep[0] && fd != keep[1] && fd != keep[2]) GOFORK_SYS(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
   };
@@ -225,9 +227,6 @@ GOFORK_NO_SANITIZE void mark_cloexec_by_walking(const int (&keep)[3]) {
     GOFORK_SYS(SYS_close, dir);
     return;
   }
-  rlimit limit{};
-  GOFORK_SYS(SYS_prlimit64, 0, RLIMIT_NOFILE, nullptr, &limit);
-  const unsigned long top = limit.rlim_cur < (1ul << 20) ? limit.rlim_cur : (1ul << 20);
   for (unsigned long fd = 3; fd < top; ++fd) mark(static_cast<long>(fd));
 }
 
@@ -328,7 +327,7 @@ GOFORK_NO_SANITIZE int run_in_child(void* raw) {
       next = static_cast<unsigned>(fd) + 1;
     }
     marked = marked && mark_cloexec_range(next, ~0U) == 0;
-    if (!marked) mark_cloexec_by_walking(plan.keep);
+    if (!marked) mark_cloexec_by_walking(plan.keep, plan.descriptor_limit);
   }
   {
     const unsigned long empty_mask = 0;
@@ -409,9 +408,10 @@ launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups)
   unique_fd sync_read, sync_write, exec_read, exec_write;
   if (write_maps) {
     int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0) fail("pipe", errno);
-    sync_read = checked_fd(p[0], "pipe");
-    sync_write = checked_fd(p[1], "pipe");
+    // A socket pair, so a write to a child that already died is EPIPE, not SIGPIPE.
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) fail("socketpair", errno);
+    sync_read = checked_fd(p[0], "socketpair");
+    sync_write = checked_fd(p[1], "socketpair");
     if (::pipe2(p, O_CLOEXEC) != 0) fail("pipe", errno);
     exec_read = checked_fd(p[0], "pipe");
     exec_write = checked_fd(p[1], "pipe");
@@ -438,6 +438,17 @@ launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups)
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) fail("clone", clone_errno);
   launched child{pid, unique_fd(pidfd)};
+  // Above 2 like every gofork descriptor, so host code reopening stdin cannot replace it.
+  if (child.pidfd.get() <= 2) {
+    const int moved = ::fcntl(child.pidfd.get(), F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) {
+      const int err = errno;
+      ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
+      reap(child.pidfd.get());
+      fail("pidfd", err);
+    }
+    child.pidfd.reset(moved);
+  }
 
   if (write_maps) {
     sync_read.reset();
@@ -451,7 +462,8 @@ launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups)
       reap(child.pidfd.get());
       throw;
     }
-    if (::write(sync_write.get(), "x", 1) != 1) plan.failed_errno = errno;
+    while (::send(sync_write.get(), "x", 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+    }
     // EOF: the child exec'd (closing its copy) or died; either way it no longer uses our memory.
     char byte;
     while (::read(exec_read.get(), &byte, 1) < 0 && errno == EINTR) {
@@ -485,14 +497,25 @@ launched on_spawner_thread(F&& launch) {
       }).detach();
     }
   };
-  static spawner* const instance = new spawner;  // never destroyed: its thread never ends
+  // Never destroyed: its thread never ends. A process forked (without exec) from this one has
+  // no such thread, so it makes its own.
+  static std::atomic<spawner*> instance{nullptr};
+  static std::atomic<pid_t> owner{0};
+  static std::mutex creation;
+  if (owner.load() != ::getpid()) {
+    std::lock_guard<std::mutex> lock(creation);
+    if (owner.load() != ::getpid()) {
+      instance = new spawner;
+      owner = ::getpid();
+    }
+  }
   std::packaged_task<launched()> task(std::forward<F>(launch));
   std::future<launched> result = task.get_future();
   {
-    std::lock_guard<std::mutex> lock(instance->mutex);
-    instance->tasks.emplace_back([&task] { task(); });
+    std::lock_guard<std::mutex> lock(instance.load()->mutex);
+    instance.load()->tasks.emplace_back([&task] { task(); });
   }
-  instance->wake.notify_one();
+  instance.load()->wake.notify_one();
   return result.get();
 }
 
@@ -525,6 +548,11 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
 
   const runtime::nonce n = random_nonce();
   if (opts.pdeathsig < 0 || opts.pdeathsig >= NSIG) fail("pdeathsig is not a signal number", EINVAL);
+  // Only new namespaces: anything else (CLONE_FILES, CLONE_FS, CLONE_SIGHAND, an exit signal,
+  // ...) would let the child, which shares our memory until exec, change this process.
+  constexpr int namespace_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+                                  CLONE_NEWUSER | CLONE_NEWCGROUP;
+  if ((opts.clone_flags & ~namespace_flags) != 0) fail("clone_flags may only hold CLONE_NEW* namespace flags", EINVAL);
   unique_fd request = make_request(n, function_id, arguments, opts.pdeathsig, opts.sealed_exe, exe_fd);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);
@@ -554,6 +582,11 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   plan.keep[0] = child_end.get();
   plan.keep[1] = request.get();
   plan.keep[2] = exe_fd;
+  {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    plan.descriptor_limit = std::min<unsigned long>(limit.rlim_cur, 1ul << 20);
+  }
   std::sort(std::begin(plan.keep), std::end(plan.keep));
   plan.new_session = opts.setsid;
   plan.set_pgid = opts.pgid.has_value();
@@ -575,19 +608,24 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   plan.pdeathsig = opts.pdeathsig;
   plan.expected_parent = (opts.clone_flags & CLONE_NEWPID) != 0 ? 0 : ::getpid();
 
+  // Everything that can fail is done before the child exists.
+  process_state_ptr state(new process_state);
+  if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) fail("fcntl channel", errno);
+
   launched child = opts.pdeathsig != 0 ? on_spawner_thread([&] { return clone_child(plan, opts, deny_setgroups); })
                                        : clone_child(plan, opts, deny_setgroups);
 
-  process_state_ptr state(new process_state);
   state->pid = child.pid;
   state->pidfd = std::move(child.pidfd);
-  if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) fail("fcntl channel", errno);
   state->channel = std::move(parent_end);
   state->max_result_bytes = opts.max_result_bytes;
+  state->max_captured_bytes = opts.max_captured_bytes;
   for (int i = 1; i < 3; ++i) state->captured_fd[i] = std::move(captured[i]);
   if (opts.timeout) {
     state->timeout = *opts.timeout;
-    state->deadline = std::chrono::steady_clock::now() + *opts.timeout;
+    const auto now = std::chrono::steady_clock::now();
+    const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::time_point::max() - now);
+    state->deadline = *opts.timeout >= room ? std::chrono::steady_clock::time_point::max() : now + *opts.timeout;
   }
   return state;
 }

@@ -88,6 +88,9 @@ struct options {
   // A reply (result or exception) larger than this is refused as error_kind::protocol and the
   // child is killed, before the parent buffers it.
   std::uint64_t max_result_bytes = std::uint64_t{1} << 30;
+  // A child writing more than this to a captured stdout or stderr is killed and get() throws
+  // error_kind::protocol.
+  std::uint64_t max_captured_bytes = std::uint64_t{1} << 30;
 
   // Linux process attributes (go-fork's SysProcAttr), applied between clone and exec in this
   // order: namespaces (at clone), id maps (written by the parent), setsid / setpgid, stdio,

@@ -49,7 +49,11 @@ class process {
   // std::nullopt when the child is still running after `limit`.
   template <class Rep, class Period>
   std::optional<exit_status> wait_for(std::chrono::duration<Rep, Period> limit) {
-    return detail::state_wait_for(checked(), std::chrono::duration_cast<std::chrono::nanoseconds>(limit));
+    // Saturate: hours::max() must mean "forever", not overflow into "now".
+    const std::chrono::duration<double> seconds = limit;
+    const auto bounded = seconds.count() >= 1e9 ? std::chrono::nanoseconds(std::chrono::seconds(1'000'000'000))
+                                                : std::chrono::duration_cast<std::chrono::nanoseconds>(limit);
+    return detail::state_wait_for(checked(), bounded);
   }
 
   // Sends `sig` to the child; does nothing once it has been reaped.

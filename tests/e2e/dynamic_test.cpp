@@ -190,9 +190,19 @@ TEST(dynamic, a_malformed_reply_is_protocol) {
   auto p = gofork::fork("forge_reply");
   auto e = expect_error([&] { p.get(); });
   EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
-  EXPECT_NE(std::string(e.what()).find("bad reply"), std::string::npos) << e.what();
-  EXPECT_TRUE(p.wait().success());
+  EXPECT_NE(std::string(e.what()).find("not a gofork reply"), std::string::npos) << e.what();
   expect_no_children();
+}
+
+TEST(dynamic, huge_time_limits_mean_forever) {
+  gofork::options o;
+  o.timeout = std::chrono::milliseconds::max();
+  EXPECT_EQ(gofork::fork<int>(o, "add", 1, 2).get(), 3);
+  auto p = gofork::fork<int>("add", 2, 3);
+  auto status = p.wait_for(std::chrono::hours::max());
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(status->success());
+  EXPECT_EQ(p.get(), 5);
 }
 
 TEST(dynamic, registering_after_init_is_refused) {

@@ -41,7 +41,7 @@ TEST(marker, strict_parse_rejects_every_deviation) {
       "1.00112233445566778899aabbccddeeff.1.5.6 ",
   };
   for (const char* text : bad) EXPECT_FALSE(parse_marker(text)) << text;
-  EXPECT_TRUE(parse_marker("1.00112233445566778899aabbccddeeff.0.5.6"));  // parent in another pid namespace
+  EXPECT_FALSE(parse_marker("1.00112233445566778899aabbccddeeff.0.5.6"));  // a parent names itself, never pid 0
 }
 
 }  // namespace
