@@ -103,10 +103,17 @@ std::string launch_in_pids_cgroup(std::string dir) {
   return try_launch();
 }
 
-// Starts a child that streams a 64 MiB result nobody reads, and returns its pid at once; this
-// process then exits under it.
+// Returns 64 MiB, but only once its parent has died (bounded wait), so the reply is certainly
+// sent to a parent that is gone.
+std::string big_result_after_parent_death(int parent) {
+  for (int i = 0; i < 60000 && ::getppid() == parent; ++i) ::usleep(1000);
+  return std::string(std::size_t{64} << 20, 'x');
+}
+
+// Starts a child that will send a 64 MiB result nobody reads, and returns its pid at once;
+// this process then exits under it.
 int orphan_streaming_child() {
-  auto p = gofork::fork<std::string>("big_result", std::uint64_t{64} << 20);
+  auto p = gofork::fork<std::string>("big_result_after_parent_death", static_cast<int>(::getpid()));
   const int pid = p.pid();
   p.detach();
   return pid;
@@ -720,6 +727,7 @@ int main(int argc, char** argv) {
   gofork::register_function("descriptors_with_fallbacks", &descriptors_with_fallbacks);
   gofork::register_function("launch_in_memory_cgroup", &launch_in_memory_cgroup);
   gofork::register_function("orphan_streaming_child", &orphan_streaming_child);
+  gofork::register_function("big_result_after_parent_death", &big_result_after_parent_death);
   gofork::init(argc, argv);
   // A private, empty TMPDIR (inherited by every child) to prove nothing is left in one.
   char tmp[] = "/tmp/gofork-hardening-XXXXXX";
