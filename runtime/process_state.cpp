@@ -24,6 +24,7 @@
 #include <gofork/error.hpp>
 
 #include "frame.hpp"
+#include "runtime_state.hpp"
 
 namespace gofork::detail {
 namespace {
@@ -115,9 +116,7 @@ std::optional<int> exit_status_from_pidfd(int pidfd) {
 
 void reap(process_state& s) {
   siginfo_t info{};
-  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(s.pidfd.get()), &info, WEXITED | __WALL) != 0) {
-    if (errno == EINTR) continue;
-    const int wait_errno = errno;
+  if (const int wait_errno = runtime::reap_pidfd(s.pidfd.get(), info); wait_errno != 0) {
     if (std::optional<int> code = exit_status_from_pidfd(s.pidfd.get())) {
       s.status = WIFEXITED(*code) ? exit_status::from_exit(WEXITSTATUS(*code))
                                   : exit_status::from_signal(WTERMSIG(*code), WCOREDUMP(*code));
@@ -185,9 +184,7 @@ std::string signal_name(int sig) {
 // Blocks until the (killed) child is reaped, whatever else failed: never a zombie.
 void reap_quietly(process_state& s) noexcept {
   siginfo_t info{};
-  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(s.pidfd.get()), &info, WEXITED | __WALL) != 0 &&
-         errno == EINTR) {
-  }
+  runtime::reap_pidfd(s.pidfd.get(), info);
 }
 
 void process_state_deleter::operator()(process_state* s) const noexcept {

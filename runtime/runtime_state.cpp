@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/wait.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
@@ -96,6 +97,13 @@ int sealed_exe_fd() noexcept {
     s.sealed_exe_fd = above_stdio(out);
   });
   return s.sealed_exe_fd;
+}
+
+int reap_pidfd(int pidfd, siginfo_t& info) noexcept {
+  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL) != 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
 }
 
 int above_stdio(int fd) noexcept {

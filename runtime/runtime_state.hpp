@@ -1,6 +1,8 @@
 // Process-wide facts fixed by init(): this build's executable and who we are.
 #pragma once
 
+#include <signal.h>
+
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -42,6 +44,10 @@ int self_exe_fd() noexcept;
 // A sealed, executable memfd copy of this build, made on first use and kept for the life of
 // the process (one copy, however many launches). -1 with state().sealed_errno set on failure.
 int sealed_exe_fd() noexcept;
+
+// Waits for and reaps the child behind `pidfd` (waitid P_PIDFD, __WALL: exit signal 0 or not),
+// retrying on EINTR. Returns 0, or the errno of the failure (ECHILD: someone else reaped it).
+int reap_pidfd(int pidfd, siginfo_t& info) noexcept;
 
 // Moves `fd` to a number above 2 (a closed stdin can hand out 0), keeping close-on-exec.
 // Returns the new descriptor, or -1 with errno set.

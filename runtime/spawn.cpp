@@ -374,9 +374,7 @@ std::vector<std::string> child_environment(const options& opts, const std::strin
 
 void reap(int pidfd) {
   siginfo_t info{};
-  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL) != 0 &&
-         errno == EINTR) {
-  }
+  runtime::reap_pidfd(pidfd, info);
 }
 
 
