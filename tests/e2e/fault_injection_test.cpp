@@ -93,14 +93,6 @@ namespace {
 int twice(int x) { return 2 * x; }
 void chatter() { std::puts("out"); }
 
-int count_descriptors() {
-  int n = 0;
-  DIR* dir = ::opendir("/proc/self/fd");
-  while (dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
-  ::closedir(dir);
-  return n - 1;
-}
-
 struct injection {
   site where;
   const char* name;
@@ -118,7 +110,7 @@ TEST(fault_injection, every_launch_step_fails_cleanly) {
   (void)gofork::fork<int>("twice", 1).get();  // warm up: lazily made state is not a leak
   for (const injection& site : launch_sites) {
     for (int err : {EMFILE, ENFILE, ENOMEM, EAGAIN, ENOSYS}) {
-      const int before = count_descriptors();
+      const int before = gofork_test::count_open_descriptors();
       gofork::options o;
       if (site.needs_capture) o.out = gofork::redirect::capture();
       injected_errno = err;
@@ -133,7 +125,7 @@ TEST(fault_injection, every_launch_step_fails_cleanly) {
       }
       EXPECT_EQ(armed.load(), none) << site.name << " was never called";
       armed = none;
-      EXPECT_EQ(count_descriptors(), before) << site.name << " " << std::strerror(err);
+      EXPECT_EQ(gofork_test::count_open_descriptors(), before) << site.name << " " << std::strerror(err);
       gofork_test::expect_no_children();
     }
   }

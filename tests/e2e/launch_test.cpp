@@ -28,15 +28,8 @@
 namespace {
 
 using gofork_test::expect_error;
+using gofork_test::count_open_descriptors;
 using gofork_test::expect_no_children;
-
-int count_open_descriptors() {
-  int count = 0;
-  DIR* dir = ::opendir("/proc/self/fd");
-  while (dirent* e = ::readdir(dir)) count += e->d_name[0] != '.';
-  ::closedir(dir);
-  return count - 1;  // the directory's own descriptor
-}
 
 class launch : public ::testing::Test {
  protected:

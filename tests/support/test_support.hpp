@@ -1,6 +1,7 @@
 // Helpers shared by the end-to-end tests.
 #pragma once
 
+#include <dirent.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -29,6 +30,15 @@ inline void expect_no_children() {
   errno = 0;
   EXPECT_EQ(::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | __WALL), -1) << "a child is left over";
   EXPECT_EQ(errno, ECHILD);
+}
+
+// Descriptors this process has open (not counting the one used to list them).
+inline int count_open_descriptors() {
+  int count = 0;
+  DIR* dir = ::opendir("/proc/self/fd");
+  while (dirent* e = ::readdir(dir)) count += e->d_name[0] != '.';
+  ::closedir(dir);
+  return count - 1;
 }
 
 }  // namespace gofork_test
