@@ -109,9 +109,18 @@ std::optional<int> exit_status_from_pidfd(int pidfd) {
     std::int32_t exit_code;
   } info{};
   constexpr std::uint64_t info_exit = 1u << 3;
-  info.mask = info_exit;
-  if (::ioctl(pidfd, _IOWR(0xFF, 11, pidfd_info), &info) != 0 || (info.mask & info_exit) == 0) return std::nullopt;
-  return info.exit_code;
+  // The other waiter first claims the zombie, then releases it, and only the release records
+  // the status: between the two, waitid already says ECHILD. That window is short but a loaded
+  // machine can stretch it, so look again for up to 10 s, waking early when the pidfd changes.
+  for (int attempt = 0; attempt < 10'000; ++attempt) {
+    info = pidfd_info{};
+    info.mask = info_exit;
+    if (::ioctl(pidfd, _IOWR(0xFF, 11, pidfd_info), &info) != 0) return std::nullopt;  // before Linux 6.15
+    if ((info.mask & info_exit) != 0) return info.exit_code;
+    pollfd released{pidfd, 0, 0};  // only POLLHUP, which a reaped pidfd reports
+    ::poll(&released, 1, 1);
+  }
+  return std::nullopt;
 }
 
 void reap(process_state& s) {

@@ -56,7 +56,9 @@ if [ "$sanitizers" = 1 ]; then
           "-DGOFORK_GENERATOR_EXECUTABLE=$build/generator/gofork-gen")
 
   echo "== ASan+UBSan build (clang++-14), with the fuzzers =="
-  asan="-fsanitize=address,undefined -fno-sanitize-recover=all $sanitizer_flags"
+  # UBSan's vptr check probes memory through a pipe, so with the descriptor table full (T39
+  # fills it on purpose) it reports every virtual call as an invalid object: leave it out.
+  asan="-fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all $sanitizer_flags"
   cmake -S "$root" -B "$build-asan" "${common[@]}" -DGOFORK_FUZZ=ON "-DCMAKE_CXX_FLAGS=$asan" \
     "-DCMAKE_EXE_LINKER_FLAGS=$asan" "-DCMAKE_SHARED_LINKER_FLAGS=$asan"
   cmake --build "$build-asan" -- -j"$jobs"
