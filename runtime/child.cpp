@@ -82,18 +82,20 @@ void claim_channel(const marker& m) {
   }
 }
 
-// Maps the sealed request memfd read-only.
+// Maps the request memfd read-only. The parent reuses the buffer once this process is gone,
+// so a process forked from this one must not keep the mapping (MADV_DONTFORK).
 std::string_view map_request(const marker& m) {
   struct stat st {};
   if (::fstat(m.arguments_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
     refuse(m.channel_fd, "the argument descriptor is not a request");
   }
   int seals = ::fcntl(m.arguments_fd, F_GET_SEALS);
-  constexpr int required = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  constexpr int required = F_SEAL_SHRINK | F_SEAL_GROW;
   if (seals < 0 || (seals & required) != required) refuse(m.channel_fd, "the request is not sealed");
   auto size = static_cast<std::size_t>(st.st_size);
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, m.arguments_fd, 0);
   if (data == MAP_FAILED) refuse(m.channel_fd, std::string("cannot map the request: ") + std::strerror(errno));
+  ::madvise(data, size, MADV_DONTFORK);
   ::close(m.arguments_fd);
   return std::string_view(static_cast<const char*>(data), size);
 }

@@ -1,3 +1,6 @@
+#include <sys/mman.h>
+
+#include <cstdint>
 #include <new>
 #include <string>
 
@@ -6,6 +9,14 @@
 #include "frame_budget.hpp"
 
 namespace gofork::detail {
+
+void advise_huge_pages(void* data, std::size_t bytes) noexcept {
+  constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
+  const auto start = reinterpret_cast<std::uintptr_t>(data);
+  const std::uintptr_t first = (start + huge - 1) & ~(huge - 1);
+  const std::uintptr_t last = (start + bytes) & ~(huge - 1);
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+}
 
 namespace {
 

@@ -49,7 +49,8 @@ struct request_view {
   std::uint32_t flags = 0;
   int executable_fd = -1;  // the parent's executable, inherited for the child's own launches
 };
-// std::nullopt with `why` set when `bytes` is not exactly one well-formed request.
+// std::nullopt with `why` set when `bytes` does not start with one well-formed request (what
+// follows the request, the padding of its buffer, is ignored).
 std::optional<request_view> parse_request(std::string_view bytes, std::string& why);
 
 std::string encode_reply_header(reply_kind kind, std::uint64_t payload_size);

@@ -125,7 +125,9 @@ std::optional<int> exit_status_from_pidfd(int pidfd) {
 
 void reap(process_state& s) {
   siginfo_t info{};
-  if (const int wait_errno = runtime::reap_pidfd(s.pidfd.get(), info); wait_errno != 0) {
+  const int wait_errno = runtime::reap_pidfd(s.pidfd.get(), info);
+  s.request.reset();  // the child's memory, and with it its mapping of the request, is gone
+  if (wait_errno != 0) {
     if (std::optional<int> code = exit_status_from_pidfd(s.pidfd.get())) {
       s.status = WIFEXITED(*code) ? exit_status::from_exit(WEXITSTATUS(*code))
                                   : exit_status::from_signal(WTERMSIG(*code), WCOREDUMP(*code));
@@ -194,6 +196,7 @@ std::string signal_name(int sig) {
 void reap_quietly(process_state& s) noexcept {
   siginfo_t info{};
   runtime::reap_pidfd(s.pidfd.get(), info);
+  s.request.reset();
 }
 
 void process_state_deleter::operator()(process_state* s) const noexcept {

@@ -11,6 +11,7 @@
 #include <gofork/detail/process_state.hpp>
 #include <gofork/exit_status.hpp>
 
+#include "request_pool.hpp"
 #include "unique_fd.hpp"
 
 namespace gofork::detail {
@@ -20,6 +21,7 @@ class process_state {
   pid_t pid = -1;
   runtime::unique_fd pidfd;    // from clone(CLONE_PIDFD); waited on with waitid(P_PIDFD)
   runtime::unique_fd channel;  // our end of the socketpair; closed at EOF
+  runtime::request_lease request;  // the arguments the child maps; back to the pool once it is reaped
   std::string reply;           // everything the child sent
   runtime::unique_fd captured_fd[3];  // [1], [2]: read ends of captured stdout / stderr
   std::string captured[3];

@@ -30,11 +30,13 @@
 #include <thread>
 #include <vector>
 
+#include <gofork/detail/codec.hpp>
 #include <gofork/error.hpp>
 
 #include "frame.hpp"
 #include "marker.hpp"
 #include "process_state.hpp"
+#include "request_pool.hpp"
 #include "runtime_state.hpp"
 #include "unique_fd.hpp"
 
@@ -91,33 +93,28 @@ runtime::nonce random_nonce() {
   return n;
 }
 
-void write_all(int fd, const char* data, std::size_t size, const char* stage) {
-  while (size > 0) {
-    ssize_t w = ::write(fd, data, size);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      fail(stage, errno);
-    }
-    data += w;
-    size -= static_cast<std::size_t>(w);
+// The request frame in a memfd sealed at its size, written before the child exists so a big
+// argument never waits on a reader. The arguments are encoded straight into the buffer the
+// child will map; only types without a size bound can outgrow it, and then move once.
+runtime::request_lease make_request(const runtime::nonce& n, const char* function_id,
+                                    const argument_encoder& encoder, int pdeathsig, bool sealed, int exe_fd) {
+  const std::size_t prefix_size = runtime::request_header_size + std::strlen(function_id);
+  runtime::request_lease request = runtime::acquire_request_buffer(prefix_size + std::max<std::size_t>(encoder.size_hint, 1));
+  sink arguments(request.data() + prefix_size, request.capacity() - prefix_size);
+  encoder.encode(encoder.context, arguments);
+  if (!arguments.in_external()) {
+    runtime::request_lease bigger = runtime::acquire_request_buffer(prefix_size + arguments.bytes().size());
+    std::memcpy(bigger.data() + prefix_size, arguments.bytes().data(), arguments.bytes().size());
+    request.finish(0, prefix_size + arguments.external_written());
+    request = std::move(bigger);
   }
-}
-
-// The request frame in a sealed memfd: written before the child exists, so a big argument
-// never waits on a reader, and sealed so the child can trust its size.
-unique_fd make_request(const runtime::nonce& n, const char* function_id, std::string_view arguments,
-                       int pdeathsig, bool sealed, int exe_fd) {
-  unique_fd fd = checked_fd(::memfd_create("gofork-call", MFD_CLOEXEC | MFD_ALLOW_SEALING), "memfd_create");
-  std::string prefix = runtime::encode_request_prefix(n, function_id, arguments.size(),
-                                                     static_cast<std::uint32_t>(pdeathsig),
-                                                     sealed ? runtime::request_sealed : 0, exe_fd);
-  if (::ftruncate(fd.get(), static_cast<off_t>(prefix.size() + arguments.size())) != 0) fail("ftruncate", errno);
-  write_all(fd.get(), prefix.data(), prefix.size(), "write arguments");
-  write_all(fd.get(), arguments.data(), arguments.size(), "write arguments");
-  if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-    fail("seal arguments", errno);
-  }
-  return fd;
+  const std::string prefix = runtime::encode_request_prefix(n, function_id, arguments.bytes().size(),
+                                                           static_cast<std::uint32_t>(pdeathsig),
+                                                           sealed ? runtime::request_sealed : 0, exe_fd);
+  std::memcpy(request.data(), prefix.data(), prefix.size());
+  const std::size_t size = prefix.size() + arguments.bytes().size();
+  request.finish(size, size);
+  return request;
 }
 
 // A descriptor to install as the child's fd `target`, or an empty one for "inherit". For a
@@ -520,6 +517,17 @@ launched on_spawner_thread(F&& launch) {
 }  // namespace
 
 process_state_ptr spawn(const options& opts, const char* function_id, std::string_view arguments) {
+  argument_encoder copy;
+  copy.size_hint = arguments.size();
+  copy.context = &arguments;
+  copy.encode = [](const void* context, sink& out) {
+    const auto* bytes = static_cast<const std::string_view*>(context);
+    out.write(bytes->data(), bytes->size());
+  };
+  return spawn(opts, function_id, copy);
+}
+
+process_state_ptr spawn(const options& opts, const char* function_id, const argument_encoder& encoder) {
   runtime::runtime_state& rt = runtime::state();
   if (!rt.initialized.load()) {
     if (std::getenv(runtime::marker_variable) != nullptr) {
@@ -551,7 +559,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   constexpr int namespace_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
                                   CLONE_NEWUSER | CLONE_NEWCGROUP;
   if ((opts.clone_flags & ~namespace_flags) != 0) fail("clone_flags may only hold CLONE_NEW* namespace flags", EINVAL);
-  unique_fd request = make_request(n, function_id, arguments, opts.pdeathsig, opts.sealed_exe, exe_fd);
+  runtime::request_lease request = make_request(n, function_id, encoder, opts.pdeathsig, opts.sealed_exe, exe_fd);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);
   unique_fd parent_end = checked_fd(pair[0], "socketpair");
@@ -564,7 +572,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   m.call_nonce = n;
   m.parent = ::getpid();
   m.channel_fd = child_end.get();
-  m.arguments_fd = request.get();
+  m.arguments_fd = request.fd();
 
   std::vector<std::string> argv_strings = opts.argv.empty() ? std::vector<std::string>{rt.argv0} : opts.argv;
   std::vector<std::string> env_strings = child_environment(opts, runtime::format_marker(m));
@@ -578,7 +586,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   for (int i = 0; i < 3; ++i) plan.stdio[i] = stdio[i].get();
   plan.cwd = opts.cwd.empty() ? nullptr : opts.cwd.c_str();
   plan.keep[0] = child_end.get();
-  plan.keep[1] = request.get();
+  plan.keep[1] = request.fd();
   plan.keep[2] = exe_fd;
   {
     rlimit limit{};
@@ -616,6 +624,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, std::strin
   state->pid = child.pid;
   state->pidfd = std::move(child.pidfd);
   state->channel = std::move(parent_end);
+  state->request = std::move(request);
   state->max_result_bytes = opts.max_result_bytes;
   state->max_captured_bytes = opts.max_captured_bytes;
   for (int i = 1; i < 3; ++i) state->captured_fd[i] = std::move(captured[i]);

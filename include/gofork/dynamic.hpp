@@ -25,6 +25,7 @@
 #include <gofork/detail/codec.hpp>
 #include <gofork/detail/process_state.hpp>
 #include <gofork/detail/registry.hpp>
+#include <gofork/detail/stub.hpp>
 #include <gofork/error.hpp>
 #include <gofork/options.hpp>
 #include <gofork/process.hpp>
@@ -80,8 +81,7 @@ void register_function(std::string name, F* fn) {
 template <class R = void, class... A>
 [[nodiscard]] process<R> fork(const options& opts, std::string_view name, const A&... args) {
   detail::check_dynamic_call(name, detail::tag_of<R>(), {detail::tag_of<A>()...});
-  return process<R>(detail::spawn(opts, detail::dynamic_id(name).c_str(),
-                                  detail::encode_arguments(detail::wire_value(args)...)));
+  return process<R>(detail::spawn_with_arguments(opts, detail::dynamic_id(name).c_str(), detail::wire_value(args)...));
 }
 
 template <class R = void, class... A>

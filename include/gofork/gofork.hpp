@@ -17,4 +17,5 @@
 #include <gofork/init.hpp>
 #include <gofork/options.hpp>
 #include <gofork/process.hpp>
+#include <gofork/request_buffers.hpp>
 #include <gofork/dynamic.hpp>

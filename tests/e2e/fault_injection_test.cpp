@@ -26,8 +26,8 @@
 
 namespace {
 
-enum site { none, socketpair_site, memfd_site, getrandom_site, ftruncate_site, seal_site, mmap_site, clone_site,
-            pipe_site, poll_site, waitid_site };
+enum site { none, socketpair_site, memfd_site, getrandom_site, ftruncate_site, seal_site, map_buffer_site, mmap_site,
+            clone_site, pipe_site, poll_site, waitid_site };
 
 std::atomic<int> armed{none};
 std::atomic<int> injected_errno{0};
@@ -68,7 +68,8 @@ int __wrap_fcntl(int fd, int cmd, ...) {
 }
 void* __real_mmap(void*, size_t, int, int, int, off_t);
 void* __wrap_mmap(void* addr, size_t size, int prot, int flags, int fd, off_t offset) {
-  return fire(mmap_site) ? MAP_FAILED : __real_mmap(addr, size, prot, flags, fd, offset);
+  // A descriptor's mapping is the request buffer; an anonymous one the child's stack.
+  return fire(fd >= 0 ? map_buffer_site : mmap_site) ? MAP_FAILED : __real_mmap(addr, size, prot, flags, fd, offset);
 }
 int __real___clone(int (*)(void*), void*, int, void*, ...);
 int __wrap___clone(int (*fn)(void*), void* stack, int flags, void* arg, ...) {
@@ -102,8 +103,9 @@ struct injection {
 const injection launch_sites[] = {
     {socketpair_site, "socketpair", false}, {memfd_site, "memfd_create", false},
     {getrandom_site, "getrandom", false},   {ftruncate_site, "ftruncate", false},
-    {seal_site, "seal arguments", false},   {mmap_site, "mmap child stack", false},
-    {clone_site, "clone", false},           {pipe_site, "pipe for captured output", true},
+    {seal_site, "seal request buffer", false}, {map_buffer_site, "map request buffer", false},
+    {mmap_site, "mmap child stack", false}, {clone_site, "clone", false},
+    {pipe_site, "pipe for captured output", true},
 };
 
 TEST(fault_injection, every_launch_step_fails_cleanly) {

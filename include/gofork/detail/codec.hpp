@@ -65,11 +65,22 @@ GOFORK_MSGPACK_CHAR_ADAPTOR(char32_t, std::uint32_t)
 
 namespace gofork::detail {
 
+// An upper bound of an argument list's encoded size, when every argument has one.
 template <class... V>
-std::string encode_arguments(const V&... args) {
-  sink s((std::size_t{5} + ... + wire::size_bound(args)));
+std::size_t arguments_size_hint(const V&... args) {
+  return (std::size_t{5} + ... + wire::size_bound(args));
+}
+
+template <class... V>
+void put_arguments(sink& s, const V&... args) {
   wire::put_array(s, sizeof...(V));
   (put(s, args), ...);
+}
+
+template <class... V>
+std::string encode_arguments(const V&... args) {
+  sink s(arguments_size_hint(args...));
+  put_arguments(s, args...);
   return s.finish();
 }
 

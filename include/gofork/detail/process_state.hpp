@@ -25,8 +25,20 @@ struct process_state_deleter {
 };
 using process_state_ptr = std::unique_ptr<process_state, process_state_deleter>;
 
-// Launches the registered function `function_id` with msgpack-encoded `arguments` (an array).
+class sink;
+
+// Writes a call's msgpack argument array. spawn hands it a sink over the request buffer the
+// child will map, so the arguments are encoded where the child reads them, with no copy.
+struct argument_encoder {
+  std::size_t size_hint = 0;  // an upper bound when the types have one; 0 if unknown
+  void (*encode)(const void* context, sink& out) = nullptr;
+  const void* context = nullptr;
+};
+
+// Launches the registered function `function_id` with the arguments `encoder` writes.
 // Throws error(spawn_failed) when no child could be started; no child is left behind then.
+process_state_ptr spawn(const options& opts, const char* function_id, const argument_encoder& encoder);
+// The same with arguments already encoded (an array).
 process_state_ptr spawn(const options& opts, const char* function_id, std::string_view arguments);
 
 pid_t state_pid(const process_state& state) noexcept;

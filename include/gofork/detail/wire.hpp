@@ -108,6 +108,19 @@ template <class T>
 inline constexpr bool is_byte_like_v =
     std::is_same_v<T, char> || std::is_same_v<T, unsigned char> || std::is_same_v<T, std::byte>;
 
+// Decoded buffers this large are filled through transparent huge pages where the system grants
+// them on request (THP "madvise" mode): one page fault per 2 MiB instead of 512 per 2 MiB.
+inline constexpr std::size_t large_buffer_bytes = std::size_t{4} << 20;
+// Advises huge pages for the 2 MiB-aligned part of [data, data + bytes); failures are ignored.
+void advise_huge_pages(void* data, std::size_t bytes) noexcept;
+
+template <class C>
+void reserve_large(C& c, std::size_t n) {
+  if (n * sizeof(typename C::value_type) < large_buffer_bytes) return;
+  c.reserve(n);
+  advise_huge_pages(c.data(), n * sizeof(typename C::value_type));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output: a growable buffer msgpack's packer can also write to.
 
@@ -116,6 +129,10 @@ class sink {
   explicit sink(std::size_t hint) {
     if (hint > 0) reserve_exact(hint);
   }
+  // Writes into [data, data + capacity), moving to a buffer of its own if that is too small.
+  sink(char* data, std::size_t capacity) noexcept : data_(data), capacity_(capacity), external_(data) {}
+  sink(const sink&) = delete;
+  sink& operator=(const sink&) = delete;
 
   // msgpack's stream interface.
   void write(const char* data, std::size_t size) {
@@ -131,13 +148,26 @@ class sink {
   void commit(std::size_t size) { used_ += size; }
 
   std::string finish() {
+    if (in_external()) return std::string(data_, used_);
     buffer_.resize(used_);
     return std::move(buffer_);
   }
 
+  std::string_view bytes() const noexcept { return {data_, used_}; }
+  bool in_external() const noexcept { return external_ != nullptr && data_ == external_; }
+  // How much of the external buffer was written before the sink left it (or so far).
+  std::size_t external_written() const noexcept { return in_external() ? used_ : external_written_; }
+
  private:
   void reserve_exact(std::size_t capacity) {
-    buffer_.resize(capacity);
+    if (in_external()) {  // leaving the caller's buffer: take what is written along
+      external_written_ = used_;
+      std::string own(capacity, '\0');
+      std::memcpy(own.data(), data_, used_);
+      buffer_ = std::move(own);
+    } else {
+      buffer_.resize(capacity);
+    }
     data_ = buffer_.data();
     capacity_ = capacity;
   }
@@ -152,6 +182,8 @@ class sink {
   char* data_ = nullptr;
   std::size_t used_ = 0;
   std::size_t capacity_ = 0;
+  char* external_ = nullptr;
+  std::size_t external_written_ = 0;
 };
 
 }  // namespace gofork::detail
@@ -871,10 +903,12 @@ struct reader_for<std::vector<T>> {
       std::uint32_t n;
       if (!r.raw(data, n)) r.mismatch();
       const T* first = reinterpret_cast<const T*>(data);
+      reserve_large(v, n);
       v.assign(first, first + n);
     } else {
       std::uint32_t n;
       r.array(n);
+      if constexpr (wire::scalar_v<T> && !std::is_same_v<T, bool>) reserve_large(v, n);
       v.resize(n);
       if constexpr (wire::scalar_v<T> && !std::is_same_v<T, bool>) {
         T* out = v.data();
@@ -1084,7 +1118,12 @@ void reader::read(T& v) {
     const char* data;
     std::uint32_t n;
     if (!raw(data, n)) mismatch();
-    v = T(data, n);
+    if constexpr (std::is_same_v<T, std::string>) {
+      reserve_large(v, n);
+      v.assign(data, n);
+    } else {
+      v = T(data, n);
+    }
   } else {
     reader_for<T>::read(*this, v);
   }

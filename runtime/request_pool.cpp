@@ -1,0 +1,208 @@
+#include "request_pool.hpp"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gofork/error.hpp>
+#include <gofork/request_buffers.hpp>
+
+#include "runtime_state.hpp"
+#include "unique_fd.hpp"
+
+namespace gofork::runtime {
+
+struct request_buffer {
+  unique_fd fd;
+  char* data = nullptr;
+  std::size_t capacity = 0;
+  std::size_t dirty = 0;  // bytes from the start that may hold an earlier call's frame
+  pid_t owner = 0;        // a process forked from ours inherits the buffer but must not reuse it
+
+  ~request_buffer() {
+    if (data != nullptr) ::munmap(data, capacity);
+  }
+};
+
+namespace {
+
+constexpr std::size_t smallest_buffer = std::size_t{64} << 10;
+
+struct pool {
+  pool() { idle.reserve(max_idle_request_buffers); }
+  std::mutex mutex;
+  std::vector<request_buffer*> idle;
+  std::size_t idle_bytes = 0;
+  pid_t owner = 0;
+
+  // Called with the mutex held: the idle buffers of the process we were forked from are ours
+  // to close, never to write.
+  void forget_inherited() {
+    if (owner == ::getpid()) return;
+    for (request_buffer* b : idle) delete b;
+    idle.clear();
+    idle_bytes = 0;
+    owner = ::getpid();
+  }
+};
+
+pool& the_pool() {
+  static pool* p = new pool;  // never destroyed: leases may be returned during exit
+  return *p;
+}
+
+[[noreturn]] void fail(const char* stage, int err) {
+  throw error(error_kind::spawn_failed,
+              std::string("gofork: could not start a child: ") + stage + ": " + std::strerror(err), err);
+}
+
+request_buffer* make_buffer(std::size_t size) {
+  std::size_t capacity = smallest_buffer;
+  while (capacity < size) {
+    if (capacity > (std::size_t{1} << 62)) fail("request buffer", EFBIG);
+    capacity *= 2;
+  }
+  int raw = ::memfd_create("gofork-request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (raw < 0) fail("memfd_create", errno);
+  raw = above_stdio(raw);
+  if (raw < 0) fail("memfd_create", errno);
+  auto* b = new request_buffer;
+  b->fd.reset(raw);
+  b->capacity = capacity;
+  b->owner = ::getpid();
+  // Sealed at its size so a child can map it without fear of SIGBUS; F_SEAL_SEAL so no one can
+  // add F_SEAL_WRITE and stop the next call's writes.
+  if (::ftruncate(raw, static_cast<off_t>(capacity)) != 0) {
+    const int err = errno;
+    delete b;
+    fail("ftruncate request buffer", err);
+  }
+  if (::fcntl(raw, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+    const int err = errno;
+    delete b;
+    fail("seal request buffer", err);
+  }
+  void* data = ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, raw, 0);
+  if (data == MAP_FAILED) {
+    const int err = errno;
+    delete b;
+    fail("map request buffer", err);
+  }
+  b->data = static_cast<char*>(data);
+  return b;
+}
+
+}  // namespace
+
+request_lease::request_lease(request_lease&& other) noexcept : buffer_(std::exchange(other.buffer_, nullptr)) {}
+
+request_lease& request_lease::operator=(request_lease&& other) noexcept {
+  if (this != &other) {
+    reset();
+    buffer_ = std::exchange(other.buffer_, nullptr);
+  }
+  return *this;
+}
+
+int request_lease::fd() const noexcept { return buffer_->fd.get(); }
+char* request_lease::data() const noexcept { return buffer_->data; }
+std::size_t request_lease::capacity() const noexcept { return buffer_->capacity; }
+
+void request_lease::finish(std::size_t size, std::size_t written) noexcept {
+  const std::size_t end = std::min(std::max(buffer_->dirty, written), buffer_->capacity);
+  if (end > size) {
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t boundary = std::min((size + page - 1) / page * page, end);
+    std::memset(buffer_->data + size, 0, boundary - size);
+    // Whole pages are given back rather than zeroed: a smaller call should not keep them.
+    if (end > boundary && ::fallocate(buffer_->fd.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                                      static_cast<off_t>(boundary), static_cast<off_t>(end - boundary)) != 0) {
+      std::memset(buffer_->data + boundary, 0, end - boundary);
+    }
+  }
+  buffer_->dirty = size;
+}
+
+void request_lease::reset() noexcept {
+  request_buffer* b = std::exchange(buffer_, nullptr);
+  if (b == nullptr) return;
+  pool& p = the_pool();
+  {
+    std::lock_guard<std::mutex> lock(p.mutex);
+    p.forget_inherited();
+    if (b->owner == ::getpid() && p.idle.size() < max_idle_request_buffers &&
+        p.idle_bytes + b->capacity <= max_idle_request_bytes) {
+      try {
+        p.idle.push_back(b);
+        p.idle_bytes += b->capacity;
+        return;
+      } catch (...) {
+        // No memory for the list: close the buffer instead.
+      }
+    }
+  }
+  delete b;
+}
+
+request_lease acquire_request_buffer(std::size_t size) {
+  pool& p = the_pool();
+  {
+    std::lock_guard<std::mutex> lock(p.mutex);
+    p.forget_inherited();
+    // The smallest idle buffer that fits.
+    auto best = p.idle.end();
+    for (auto it = p.idle.begin(); it != p.idle.end(); ++it) {
+      if ((*it)->capacity >= size && (best == p.idle.end() || (*it)->capacity < (*best)->capacity)) best = it;
+    }
+    if (best != p.idle.end()) {
+      request_buffer* b = *best;
+      p.idle.erase(best);
+      p.idle_bytes -= b->capacity;
+      return request_lease(b);
+    }
+  }
+  return request_lease(make_buffer(size));
+}
+
+std::size_t release_idle_request_buffers() noexcept {
+  pool& p = the_pool();
+  std::vector<request_buffer*> closing;
+  std::size_t bytes = 0;
+  {
+    std::lock_guard<std::mutex> lock(p.mutex);
+    p.forget_inherited();
+    closing.swap(p.idle);
+    bytes = std::exchange(p.idle_bytes, 0);
+  }
+  for (request_buffer* b : closing) delete b;
+  return bytes;
+}
+
+request_pool_usage request_pool_usage_now() noexcept {
+  pool& p = the_pool();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  p.forget_inherited();
+  return {p.idle.size(), p.idle_bytes};
+}
+
+}  // namespace gofork::runtime
+
+namespace gofork {
+
+std::size_t release_idle_request_buffers() noexcept { return runtime::release_idle_request_buffers(); }
+
+request_buffer_usage idle_request_buffers() noexcept {
+  const runtime::request_pool_usage usage = runtime::request_pool_usage_now();
+  return {usage.idle_buffers, usage.idle_bytes};
+}
+
+}  // namespace gofork
