@@ -69,8 +69,8 @@ if [ "$sanitizers" = 1 ]; then
   tsan="-fsanitize=thread $sanitizer_flags"
   cmake -S "$root" -B "$build-tsan" "${common[@]}" -DGOFORK_BUILD_EXAMPLES=OFF "-DCMAKE_CXX_FLAGS=$tsan" \
     "-DCMAKE_EXE_LINKER_FLAGS=$tsan"
-  cmake --build "$build-tsan" --target gofork_dynamic_tests gofork_hardening_tests -- -j"$jobs"
-  TSAN_OPTIONS=handle_segv=0:halt_on_error=1 run_ctest "$build-tsan" -R "^e2e\.(dynamic|hardening)\." || status=1
+  cmake --build "$build-tsan" --target gofork_dynamic_tests gofork_hardening_tests gofork_request_buffer_tests -- -j"$jobs"
+  TSAN_OPTIONS=handle_segv=0:halt_on_error=1 run_ctest "$build-tsan" -R "^e2e\.(dynamic|hardening|request_buffers)\." || status=1
 fi
 
 echo "total: $passed passed, $failed failed"
