@@ -71,7 +71,10 @@ request_buffer* make_buffer(std::size_t size) {
     if (capacity > (std::size_t{1} << 62)) fail("request buffer", EFBIG);
     capacity *= 2;
   }
-  int raw = ::memfd_create("gofork-request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  // Never executable (MFD_NOEXEC_SEAL, Linux 6.3+; vm.memfd_noexec=2 demands it), else plain.
+  constexpr unsigned noexec_seal = 0x0008u;
+  int raw = ::memfd_create("gofork-request", MFD_CLOEXEC | MFD_ALLOW_SEALING | noexec_seal);
+  if (raw < 0 && errno == EINVAL) raw = ::memfd_create("gofork-request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (raw < 0) fail("memfd_create", errno);
   raw = above_stdio(raw);
   if (raw < 0) fail("memfd_create", errno);

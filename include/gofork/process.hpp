@@ -14,7 +14,9 @@
 
 #include <csignal>
 #include <chrono>
+#include <cstdint>
 #include <optional>
+#include <ratio>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -58,6 +60,16 @@ class process {
 
   // Sends `sig` to the child; does nothing once it has been reaped.
   void kill(int sig = SIGKILL) { detail::state_kill(checked(), sig); }
+
+  // Asks the child to stop (SIGTERM), gives it `grace` to end, then kills it (SIGKILL); returns
+  // how it ended. A child that ended already just reports its status.
+  template <class Rep = std::int64_t, class Period = std::milli>
+  exit_status terminate(std::chrono::duration<Rep, Period> grace = std::chrono::seconds(5)) {
+    kill(SIGTERM);
+    if (std::optional<exit_status> ended = wait_for(grace)) return *ended;
+    kill(SIGKILL);
+    return wait();
+  }
 
   // Waits and returns the function's result. Throws gofork::error when the child did not
   // return normally: child_exception, child_signaled, child_exited, protocol or timed_out.

@@ -1,5 +1,6 @@
 // go-fork's dynamic API: functions registered by name before init, launched by name, with the
 // signature checked before anything is spawned. No generator involved.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -60,6 +61,14 @@ int exit_seven() { std::exit(7); }
 int add(int a, int b) { return a + b; }
 void pause_forever() {
   for (;;) ::pause();
+}
+
+// Says "ready" on stdout once SIGTERM is ignored (or left alone), then waits to be stopped.
+void stubborn(bool ignore_term) {
+  if (ignore_term) ::signal(SIGTERM, SIG_IGN);
+  std::fputs("ready", stdout);
+  std::fflush(stdout);
+  pause_forever();
 }
 
 // Writes junk where the reply belongs (every socket it holds) and exits cleanly.
@@ -172,6 +181,30 @@ TEST(dynamic, eight_threads_times_a_hundred_spawns) {
   expect_no_children();
 }
 
+// T05: terminate(grace) asks with SIGTERM, and kills a child that ignores it once grace is over.
+TEST(dynamic, terminate_asks_first_then_kills) {
+  for (bool ignore_term : {false, true}) {
+    int ready[2];
+    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+    gofork::options o;
+    o.out = gofork::redirect::fd(ready[1]);
+    auto p = gofork::fork(o, "stubborn", ignore_term);
+    ::close(ready[1]);
+    char said[5] = {};
+    std::size_t got = 0;
+    while (got < sizeof said) {
+      const ssize_t n = ::read(ready[0], said + got, sizeof said - got);
+      ASSERT_GT(n, 0) << "the child never got ready";
+      got += static_cast<std::size_t>(n);
+    }
+    ::close(ready[0]);
+    const int expected = ignore_term ? SIGKILL : SIGTERM;
+    EXPECT_EQ(p.terminate(std::chrono::milliseconds(200)).signal(), expected);
+    EXPECT_EQ(p.terminate().signal(), expected);  // already ended: the same status, no signal
+  }
+  expect_no_children();
+}
+
 TEST(dynamic, a_detached_child_is_reaped_in_the_background) {
   auto p = gofork::fork("pause_forever");
   const pid_t pid = p.pid();
@@ -225,6 +258,7 @@ int main(int argc, char** argv) {
   gofork::register_function("add", &add);
   gofork::register_function("pause_forever", &pause_forever);
   gofork::register_function("forge_reply", &forge_reply);
+  gofork::register_function("stubborn", &stubborn);
   gofork::register_function("square", &square);  // the same function again is harmless
   try {
     gofork::register_function("square", &half);

@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -182,6 +183,13 @@ void no_core_dump() {
 void trap() {
   no_core_dump();
   __builtin_trap();
+}
+// Crashes under a core size limit of `limit` bytes (the working directory receives the core).
+void crash_with_core(std::uint64_t limit) {
+  rlimit core{static_cast<rlim_t>(limit), static_cast<rlim_t>(limit)};
+  ::setrlimit(RLIMIT_CORE, &core);
+  volatile int* nowhere = nullptr;
+  *nowhere = 1;
 }
 int divide(int a, int b) {
   no_core_dump();
@@ -474,25 +482,28 @@ TEST_F(hardening, host_reapers_cannot_steal_exit_statuses) {
   std::printf("the host's handler reaped %d of the children first\n", static_cast<int>(reaped_by_host));
 }
 
-// T31: a 1 ms SIGALRM without SA_RESTART interrupts every blocking call; nothing fails.
+// T31: a 1 ms SIGALRM without SA_RESTART interrupts every blocking call, and a 1 kHz
+// ITIMER_PROF does the same with SIGPROF (a profiler's signal); nothing fails.
 TEST_F(hardening, a_signal_storm_interrupts_nothing) {
-  struct sigaction action {}, old {};
-  action.sa_handler = [](int) {};
-  ::sigaction(SIGALRM, &action, &old);
-  itimerval every_ms{{0, 1000}, {0, 1000}};
-  ::setitimer(ITIMER_REAL, &every_ms, nullptr);
-  int correct = 0;
-  for (int i = 0; i < 200; ++i) {
-    try {
-      correct += gofork::fork<int>("twice", i).get() == 2 * i;
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << e.what();
+  for (const auto& [timer, sig] : {std::pair{ITIMER_REAL, SIGALRM}, std::pair{ITIMER_PROF, SIGPROF}}) {
+    struct sigaction action {}, old {};
+    action.sa_handler = [](int) {};
+    ::sigaction(sig, &action, &old);
+    itimerval every_ms{{0, 1000}, {0, 1000}};
+    ::setitimer(timer, &every_ms, nullptr);
+    int correct = 0;
+    for (int i = 0; i < 200; ++i) {
+      try {
+        correct += gofork::fork<int>("twice", i).get() == 2 * i;
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+      }
     }
+    itimerval off{};
+    ::setitimer(timer, &off, nullptr);
+    ::sigaction(sig, &old, nullptr);
+    EXPECT_EQ(correct, 200) << (sig == SIGALRM ? "ITIMER_REAL" : "ITIMER_PROF");
   }
-  itimerval off{};
-  ::setitimer(ITIMER_REAL, &off, nullptr);
-  ::sigaction(SIGALRM, &old, nullptr);
-  EXPECT_EQ(correct, 200);
 }
 
 // T39: out of descriptors is spawn_failed with EMFILE, and nothing is left open.
@@ -597,6 +608,39 @@ TEST_F(hardening, terminate_trap_and_division_by_zero_are_signals) {
   EXPECT_EQ(expect_error([&] { divided.get(); }).kind(), gofork::error_kind::child_signaled);
   EXPECT_EQ(divided.wait().signal(), SIGFPE);
 #endif
+}
+
+// T03: a crash reports core_dumped exactly when a core was written (RLIMIT_CORE > 0 or 0).
+TEST_F(hardening, core_dumped_follows_the_core_limit) {
+#ifdef GOFORK_SANITIZED
+  GTEST_SKIP() << "a sanitizer's core dump would span its shadow memory";
+#endif
+  std::string pattern;
+  std::getline(std::ifstream("/proc/sys/kernel/core_pattern"), pattern);
+  if (pattern.empty() || pattern[0] == '|' || pattern.find('/') != std::string::npos) {
+    GTEST_SKIP() << "core_pattern '" << pattern << "' does not write into the working directory";
+  }
+  rlimit allowed{};
+  ::getrlimit(RLIMIT_CORE, &allowed);
+  if (allowed.rlim_max == 0) GTEST_SKIP() << "the hard RLIMIT_CORE is 0";
+  char dir[] = "/tmp/gofork-core-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr) << std::strerror(errno);
+  gofork::options o;
+  o.cwd = dir;
+  const std::uint64_t limit = std::min<std::uint64_t>(allowed.rlim_max, std::uint64_t{1} << 30);
+  const gofork::exit_status with_core = gofork::fork(o, "crash_with_core", limit).wait();
+  const gofork::exit_status without_core = gofork::fork(o, "crash_with_core", std::uint64_t{0}).wait();
+  int cores = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    ++cores;
+    std::filesystem::remove(entry.path());
+  }
+  ::rmdir(dir);
+  EXPECT_EQ(with_core.signal(), SIGSEGV);
+  EXPECT_TRUE(with_core.core_dumped());
+  EXPECT_EQ(without_core.signal(), SIGSEGV);
+  EXPECT_FALSE(without_core.core_dumped());
+  EXPECT_EQ(cores, 1);
 }
 
 // T08: a grandchild holding the child's output pipes does not hold up get().
@@ -717,6 +761,7 @@ int main(int argc, char** argv) {
   gofork::register_function("launch_from_a_big_parent", &launch_from_a_big_parent);
   gofork::register_function("descriptors_with_a_huge_one", &descriptors_with_a_huge_one);
   gofork::register_function("trap", &trap);
+  gofork::register_function("crash_with_core", &crash_with_core);
   gofork::register_function("divide", &divide);
   gofork::register_function("leave_a_grandchild", &leave_a_grandchild);
   gofork::register_function("pdeathsig_now", &pdeathsig_now);

@@ -2,11 +2,15 @@
 // buffer is reused once the child has been reaped. Reuse must never show a child another
 // call's bytes, must stay within its bound, and must not cross into a process forked from this
 // one.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -87,6 +91,29 @@ TEST_F(request_buffers, sequential_calls_reuse_one_buffer) {
   EXPECT_GT(gofork::release_idle_request_buffers(), 0u);
   EXPECT_EQ(gofork::idle_request_buffers().idle_buffers, 0u);
   EXPECT_EQ(gofork::idle_request_buffers().idle_bytes, 0u);
+}
+
+TEST_F(request_buffers, buffers_are_sealed_at_their_size_and_never_executable) {
+  ASSERT_EQ(gofork::fork<int>("twice", 4).get(), 8);
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(entry.path(), ec).string().find("memfd:gofork-request") == std::string::npos) continue;
+    const int fd = std::stoi(entry.path().filename().string());
+    const int seals = ::fcntl(fd, F_GET_SEALS);
+    EXPECT_EQ(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+    EXPECT_EQ(seals & F_SEAL_WRITE, 0) << "the next call could not write into it";
+    const int probe = ::memfd_create("probe", MFD_CLOEXEC | 0x0008u);  // MFD_NOEXEC_SEAL: Linux 6.3+
+    if (probe >= 0) {
+      ::close(probe);
+      EXPECT_NE(seals & 0x0020, 0) << "no F_SEAL_EXEC although this kernel offers it";
+      struct stat st {};
+      ASSERT_EQ(::fstat(fd, &st), 0);
+      EXPECT_EQ(st.st_mode & 0111, 0u) << "an executable request buffer";
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 1);
 }
 
 TEST_F(request_buffers, the_idle_pool_is_bounded) {
