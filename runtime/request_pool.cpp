@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -16,7 +17,7 @@
 #include <gofork/error.hpp>
 #include <gofork/request_buffers.hpp>
 
-#include "runtime_state.hpp"
+#include "spawn_failure.hpp"
 #include "unique_fd.hpp"
 
 namespace gofork::runtime {
@@ -60,48 +61,30 @@ pool& the_pool() {
   return *p;
 }
 
-[[noreturn]] void fail(const char* stage, int err) {
-  throw error(error_kind::spawn_failed,
-              std::string("gofork: could not start a child: ") + stage + ": " + std::strerror(err), err);
-}
-
 request_buffer* make_buffer(std::size_t size) {
   std::size_t capacity = smallest_buffer;
   while (capacity < size) {
     if (capacity > (std::size_t{1} << 62)) fail("request buffer", EFBIG);
     capacity *= 2;
   }
+  auto b = std::make_unique<request_buffer>();
   // Never executable (MFD_NOEXEC_SEAL, Linux 6.3+; vm.memfd_noexec=2 demands it), else plain.
   constexpr unsigned noexec_seal = 0x0008u;
   int raw = ::memfd_create("gofork-request", MFD_CLOEXEC | MFD_ALLOW_SEALING | noexec_seal);
   if (raw < 0 && errno == EINVAL) raw = ::memfd_create("gofork-request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (raw < 0) fail("memfd_create", errno);
-  raw = above_stdio(raw);
-  if (raw < 0) fail("memfd_create", errno);
-  auto* b = new request_buffer;
-  b->fd.reset(raw);
+  b->fd = checked_fd(raw, "memfd_create");
   b->capacity = capacity;
   b->owner = ::getpid();
   // Sealed at its size so a child can map it without fear of SIGBUS; F_SEAL_SEAL so no one can
   // add F_SEAL_WRITE and stop the next call's writes.
-  if (::ftruncate(raw, static_cast<off_t>(capacity)) != 0) {
-    const int err = errno;
-    delete b;
-    fail("ftruncate request buffer", err);
+  if (::ftruncate(b->fd.get(), static_cast<off_t>(capacity)) != 0) fail("ftruncate request buffer", errno);
+  if (::fcntl(b->fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+    fail("seal request buffer", errno);
   }
-  if (::fcntl(raw, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
-    const int err = errno;
-    delete b;
-    fail("seal request buffer", err);
-  }
-  void* data = ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, raw, 0);
-  if (data == MAP_FAILED) {
-    const int err = errno;
-    delete b;
-    fail("map request buffer", err);
-  }
+  void* data = ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd.get(), 0);
+  if (data == MAP_FAILED) fail("map request buffer", errno);
   b->data = static_cast<char*>(data);
-  return b;
+  return b.release();
 }
 
 }  // namespace
@@ -142,7 +125,7 @@ void request_lease::reset() noexcept {
   {
     std::lock_guard<std::mutex> lock(p.mutex);
     p.forget_inherited();
-    if (b->owner == ::getpid() && p.idle.size() < max_idle_request_buffers &&
+    if (b->owner == p.owner && p.idle.size() < max_idle_request_buffers &&
         p.idle_bytes + b->capacity <= max_idle_request_bytes) {
       try {
         p.idle.push_back(b);
@@ -176,9 +159,13 @@ request_lease acquire_request_buffer(std::size_t size) {
   return request_lease(make_buffer(size));
 }
 
+}  // namespace gofork::runtime
+
+namespace gofork {
+
 std::size_t release_idle_request_buffers() noexcept {
-  pool& p = the_pool();
-  std::vector<request_buffer*> closing;
+  runtime::pool& p = runtime::the_pool();
+  std::vector<runtime::request_buffer*> closing;
   std::size_t bytes = 0;
   {
     std::lock_guard<std::mutex> lock(p.mutex);
@@ -186,26 +173,15 @@ std::size_t release_idle_request_buffers() noexcept {
     closing.swap(p.idle);
     bytes = std::exchange(p.idle_bytes, 0);
   }
-  for (request_buffer* b : closing) delete b;
+  for (runtime::request_buffer* b : closing) delete b;
   return bytes;
 }
 
-request_pool_usage request_pool_usage_now() noexcept {
-  pool& p = the_pool();
+request_buffer_usage idle_request_buffers() noexcept {
+  runtime::pool& p = runtime::the_pool();
   std::lock_guard<std::mutex> lock(p.mutex);
   p.forget_inherited();
   return {p.idle.size(), p.idle_bytes};
-}
-
-}  // namespace gofork::runtime
-
-namespace gofork {
-
-std::size_t release_idle_request_buffers() noexcept { return runtime::release_idle_request_buffers(); }
-
-request_buffer_usage idle_request_buffers() noexcept {
-  const runtime::request_pool_usage usage = runtime::request_pool_usage_now();
-  return {usage.idle_buffers, usage.idle_bytes};
 }
 
 }  // namespace gofork

@@ -42,15 +42,6 @@ class request_lease {
 // A buffer of at least `size` bytes; throws error(spawn_failed) if none can be made.
 request_lease acquire_request_buffer(std::size_t size);
 
-// Closes the idle buffers; returns the bytes of address space they held.
-std::size_t release_idle_request_buffers() noexcept;
-
-struct request_pool_usage {
-  std::size_t idle_buffers = 0;
-  std::size_t idle_bytes = 0;
-};
-request_pool_usage request_pool_usage_now() noexcept;
-
 // What the pool keeps idle at most.
 inline constexpr std::size_t max_idle_request_bytes = std::size_t{64} << 20;
 inline constexpr std::size_t max_idle_request_buffers = 16;

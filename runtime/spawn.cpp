@@ -38,6 +38,7 @@
 #include "process_state.hpp"
 #include "request_pool.hpp"
 #include "runtime_state.hpp"
+#include "spawn_failure.hpp"
 #include "unique_fd.hpp"
 
 extern char** environ;
@@ -66,18 +67,8 @@ namespace {
 
 using runtime::unique_fd;
 
-[[noreturn]] void fail(const std::string& stage, int err) {
-  std::string message = "gofork: could not start a child: " + stage;
-  if (err != 0) message += ": " + std::string(std::strerror(err));
-  throw error(error_kind::spawn_failed, message, err);
-}
-
-unique_fd checked_fd(int fd, const char* stage) {
-  if (fd < 0) fail(stage, errno);
-  fd = runtime::above_stdio(fd);
-  if (fd < 0) fail(stage, errno);
-  return unique_fd(fd);
-}
+using runtime::checked_fd;
+using runtime::fail;
 
 runtime::nonce random_nonce() {
   runtime::nonce n{};
