@@ -55,6 +55,7 @@
 
 namespace {
 
+using gofork_test::count_open_descriptors;
 using gofork_test::expect_error;
 using gofork_test::expect_no_children;
 
@@ -292,11 +293,6 @@ std::vector<int> descriptors_with_a_huge_one() {
 
 // --- helpers ---
 
-// Idle request buffers are kept on purpose (their bound has its own test): closed before counting.
-int count_descriptors() {
-  gofork::release_idle_request_buffers();
-  return static_cast<int>(descriptors().size());
-}
 
 int count_gofork_memfds() {
   int n = 0;
@@ -319,10 +315,10 @@ int count_tmp_entries() {
 
 class hardening : public ::testing::Test {
  protected:
-  void SetUp() override { fds_ = count_descriptors(); }
+  void SetUp() override { fds_ = count_open_descriptors(); }
   void TearDown() override {
     expect_no_children();
-    EXPECT_EQ(count_descriptors(), fds_);
+    EXPECT_EQ(count_open_descriptors(), fds_);
     EXPECT_EQ(count_gofork_memfds(), 0);
   }
   int fds_ = 0;
@@ -510,7 +506,7 @@ TEST_F(hardening, a_signal_storm_interrupts_nothing) {
 TEST_F(hardening, running_out_of_descriptors_is_spawn_failed) {
   rlimit old{};
   ::getrlimit(RLIMIT_NOFILE, &old);
-  const int open_now = count_descriptors();
+  const int open_now = count_open_descriptors();
   for (int extra = 0; extra < 6; ++extra) {  // fail at each descriptor the launch needs
     rlimit tight{static_cast<rlim_t>(open_now + extra), old.rlim_max};
     ::setrlimit(RLIMIT_NOFILE, &tight);
@@ -521,7 +517,7 @@ TEST_F(hardening, running_out_of_descriptors_is_spawn_failed) {
       EXPECT_EQ(e.sys_errno(), EMFILE) << e.what();
     }
     ::setrlimit(RLIMIT_NOFILE, &old);
-    EXPECT_EQ(count_descriptors(), open_now) << "with " << extra << " spare descriptors";
+    EXPECT_EQ(count_open_descriptors(), open_now) << "with " << extra << " spare descriptors";
   }
 }
 
