@@ -110,7 +110,12 @@ void adopt_executable(const marker& m, int fd, bool sealed) {
   }
   runtime_state& s = state();
   std::call_once(s.exe_once, [&s, fd] { s.exe_fd = fd; });
-  if (sealed) std::call_once(s.sealed_once, [&s, fd] { s.sealed_exe_fd = fd; });
+  if (sealed) {
+    std::call_once(s.sealed_once, [&s, fd] {
+      s.sealed_exe_fd = fd;
+      s.sealed_kind = ::fcntl(fd, F_GET_SEALS) >= 0 ? sealed_exe_copy::memfd : sealed_exe_copy::tmpfile;
+    });
+  }
 }
 
 }  // namespace

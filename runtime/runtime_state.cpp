@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -14,7 +15,7 @@
 namespace gofork::runtime {
 namespace {
 
-// The layout behind gofork_runtime_v1; the version in the name changes with it.
+// The layout behind gofork_runtime_v2; the version in the name changes with it.
 struct process_runtime {
   runtime_state state;
   registry functions;
@@ -23,7 +24,7 @@ struct process_runtime {
 }  // namespace
 }  // namespace gofork::runtime
 
-extern "C" __attribute__((visibility("default"))) void* gofork_runtime_v1() {
+extern "C" __attribute__((visibility("default"))) void* gofork_runtime_v2() {
   static gofork::runtime::process_runtime instance;
   return &instance;
 }
@@ -34,8 +35,8 @@ namespace {
 process_runtime& shared() noexcept {
   static process_runtime* const instance = [] {
     // The global lookup scope starts with the executable, then the libraries in load order.
-    void* symbol = ::dlsym(RTLD_DEFAULT, "gofork_runtime_v1");
-    auto get = symbol != nullptr ? reinterpret_cast<void* (*)()>(symbol) : &gofork_runtime_v1;
+    void* symbol = ::dlsym(RTLD_DEFAULT, "gofork_runtime_v2");
+    auto get = symbol != nullptr ? reinterpret_cast<void* (*)()>(symbol) : &gofork_runtime_v2;
     return static_cast<process_runtime*>(get());
   }();
   return *instance;
@@ -61,6 +62,67 @@ int self_exe_fd() noexcept {
   return s.exe_fd;
 }
 
+namespace {
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+// Copies all of `in` (from offset 0) to `out`; false with errno set on failure.
+bool copy_file(int in, int out) noexcept {
+  off_t offset = 0;
+  for (;;) {
+    const ssize_t n = ::sendfile(out, in, &offset, 1 << 30);
+    if (n == 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+  }
+}
+
+// The preferred copy: a memfd sealed against any change. Asks for MFD_EXEC explicitly, since
+// vm.memfd_noexec=1 would otherwise seal it non-executable; kernels before 6.3 do not know the
+// flag. -1 with errno set (EACCES where vm.memfd_noexec=2 forbids executable memfds).
+int sealed_memfd_copy(int in) noexcept {
+  int out = ::memfd_create("gofork-exe", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (out < 0 && errno == EINVAL) out = ::memfd_create("gofork-exe", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (out < 0) return -1;
+  if (!copy_file(in, out) || ::fcntl(out, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+    const int err = errno;
+    ::close(out);
+    errno = err;
+    return -1;
+  }
+  return out;
+}
+
+// The fallback (runc's too): an O_TMPFILE copy that never has a name, on the first temporary
+// file system that allows exec. Only a read-only descriptor is kept, so nothing can write it
+// while it runs (ETXTBSY) and nobody but this process can open it. -1 with errno set.
+int readonly_tmpfile_copy(int in) noexcept {
+  const char* const dirs[] = {::secure_getenv("TMPDIR"), "/dev/shm", "/tmp", "/var/tmp"};
+  int err = ENOENT;
+  for (const char* dir : dirs) {
+    struct statvfs fs {};
+    if (dir == nullptr || *dir != '/' || ::statvfs(dir, &fs) != 0 || (fs.f_flag & (ST_NOEXEC | ST_RDONLY)) != 0) continue;
+    const int out = ::open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0500);
+    if (out < 0) {
+      err = errno;
+      continue;
+    }
+    int readonly = -1;
+    if (copy_file(in, out)) {
+      const std::string path = "/proc/self/fd/" + std::to_string(out);
+      readonly = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    }
+    err = errno;
+    ::close(out);
+    if (readonly >= 0) return readonly;
+  }
+  errno = err;
+  return -1;
+}
+
+}  // namespace
+
 int sealed_exe_fd() noexcept {
   runtime_state& s = state();
   std::call_once(s.sealed_once, [&s] {
@@ -71,30 +133,25 @@ int sealed_exe_fd() noexcept {
     }
     // The O_PATH descriptor cannot be read; its /proc link reopens the very same inode.
     const std::string path = "/proc/self/fd/" + std::to_string(exe);
-    int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
-    int out = ::memfd_create("gofork-exe", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-    if (out < 0 && errno == EINVAL) out = ::memfd_create("gofork-exe", MFD_CLOEXEC | MFD_ALLOW_SEALING);  // before 6.3
-    bool ok = in >= 0 && out >= 0;
-    while (ok) {
-      ssize_t n = ::sendfile(out, in, nullptr, 1 << 30);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        ok = n == 0;
-        break;
-      }
-    }
-    ok = ok && ::fcntl(out, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0;
-    const int err = errno;
-    if (in >= 0) ::close(in);
-    if (!ok) {
-      if (out >= 0) ::close(out);
-      s.sealed_errno = err;
+    const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+      s.sealed_errno = errno;
       return;
     }
+    int out = sealed_memfd_copy(in);
+    const int memfd_errno = errno;
+    s.sealed_kind = sealed_exe_copy::memfd;
+    if (out < 0 && memfd_errno == EACCES) {
+      out = readonly_tmpfile_copy(in);
+      s.sealed_kind = sealed_exe_copy::tmpfile;
+    }
+    const int err = out < 0 ? memfd_errno : 0;
+    ::close(in);
     s.sealed_exe_fd = above_stdio(out);
+    if (s.sealed_exe_fd < 0) {
+      s.sealed_kind = sealed_exe_copy::not_made;
+      s.sealed_errno = err != 0 ? err : errno;
+    }
   });
   return s.sealed_exe_fd;
 }
@@ -116,3 +173,12 @@ int above_stdio(int fd) noexcept {
 }
 
 }  // namespace gofork::runtime
+
+namespace gofork {
+
+sealed_exe_copy sealed_exe_copy_in_use() noexcept {
+  runtime::runtime_state& s = runtime::state();
+  return s.sealed_exe_fd >= 0 ? s.sealed_kind : sealed_exe_copy::not_made;
+}
+
+}  // namespace gofork

@@ -9,6 +9,7 @@
 #include <string>
 
 #include <gofork/detail/registry.hpp>
+#include <gofork/options.hpp>
 
 namespace gofork::runtime {
 
@@ -22,6 +23,7 @@ struct runtime_state {
   std::once_flag sealed_once;
   int sealed_exe_fd = -1;  // a sealed memfd copy of the executable, see sealed_exe_fd()
   int sealed_errno = 0;
+  sealed_exe_copy sealed_kind = sealed_exe_copy::not_made;
 };
 
 // The table of functions a child can run.
@@ -33,7 +35,7 @@ struct registry {
 
 // One per process, even when several modules (an executable and shared libraries) each link a
 // copy of the static runtime: every copy uses the instance of the first module that exports
-// `gofork_runtime_v1` (the executable, through the link option gofork::gofork adds).
+// `gofork_runtime_v2` (the executable, through the link option gofork::gofork adds).
 runtime_state& state() noexcept;
 registry& functions() noexcept;
 
@@ -41,8 +43,9 @@ registry& functions() noexcept;
 // by the first launch in a child. -1 with state().exe_errno set when it cannot be opened.
 int self_exe_fd() noexcept;
 
-// A sealed, executable memfd copy of this build, made on first use and kept for the life of
-// the process (one copy, however many launches). -1 with state().sealed_errno set on failure.
+// A sealed, executable memfd copy of this build (or, where vm.memfd_noexec=2 forbids that, a
+// nameless read-only O_TMPFILE copy), made on first use and kept for the life of the process:
+// one copy, however many launches. -1 with state().sealed_errno set on failure.
 int sealed_exe_fd() noexcept;
 
 // Waits for and reaps the child behind `pidfd` (waitid P_PIDFD, __WALL: exit signal 0 or not),

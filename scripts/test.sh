@@ -50,25 +50,16 @@ cmake --build "$build" -- -j"$jobs"
 run_ctest "$build" || status=1
 
 if [ "$sanitizers" = 1 ]; then
-  sanitizer_flags="-fno-omit-frame-pointer"
-  common=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
-          -DGOFORK_BUILD_GENERATOR=OFF -DGOFORK_BUILD_BENCHMARKS=OFF
-          "-DGOFORK_GENERATOR_EXECUTABLE=$build/generator/gofork-gen")
-
+  # shellcheck source=sanitizer_builds.sh
+  source "$root/scripts/sanitizer_builds.sh"
   echo "== ASan+UBSan build (clang++-14), with the fuzzers =="
-  # UBSan's vptr check probes memory through a pipe, so with the descriptor table full (T39
-  # fills it on purpose) it reports every virtual call as an invalid object: leave it out.
-  asan="-fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all $sanitizer_flags"
-  cmake -S "$root" -B "$build-asan" "${common[@]}" -DGOFORK_FUZZ=ON "-DCMAKE_CXX_FLAGS=$asan" \
-    "-DCMAKE_EXE_LINKER_FLAGS=$asan" "-DCMAKE_SHARED_LINKER_FLAGS=$asan"
+  configure_asan_build "$build"
   cmake --build "$build-asan" -- -j"$jobs"
   # A deliberate crash in a test must reach the parent as a signal, not as ASan's report.
   ASAN_OPTIONS=handle_segv=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest "$build-asan" || status=1
 
   echo "== TSan build (clang++-14): concurrency tests =="
-  tsan="-fsanitize=thread $sanitizer_flags"
-  cmake -S "$root" -B "$build-tsan" "${common[@]}" -DGOFORK_BUILD_EXAMPLES=OFF "-DCMAKE_CXX_FLAGS=$tsan" \
-    "-DCMAKE_EXE_LINKER_FLAGS=$tsan"
+  configure_tsan_build "$build"
   cmake --build "$build-tsan" --target gofork_dynamic_tests gofork_hardening_tests gofork_request_buffer_tests -- -j"$jobs"
   TSAN_OPTIONS=handle_segv=0:halt_on_error=1 run_ctest "$build-tsan" -R "^e2e\.(dynamic|hardening|request_buffers)\." || status=1
 fi

@@ -131,4 +131,11 @@ struct options {
   bool sealed_exe = false;
 };
 
+// Which copy of the executable sealed_exe launches run. A sealed memfd where the kernel allows
+// an executable memfd; where vm.memfd_noexec=2 does not, a read-only O_TMPFILE copy that never
+// had a name (on $TMPDIR, /dev/shm, /tmp or /var/tmp, the first not mounted noexec).
+enum class sealed_exe_copy { not_made, memfd, tmpfile };
+// not_made until the first sealed_exe launch has made the copy (or when it could not).
+sealed_exe_copy sealed_exe_copy_in_use() noexcept;
+
 }  // namespace gofork

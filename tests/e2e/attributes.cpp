@@ -3,16 +3,25 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "../support/test_support.hpp"
 #include "attributes.gofork.hpp"
 
 namespace attr {
@@ -104,6 +113,63 @@ std::vector<std::string> executable_report() {
   const std::string opened_for_write = writable >= 0 ? "writable" : "not writable";
   if (writable >= 0) ::close(writable);
   return {link, std::to_string(seals), opened_for_write, std::to_string(::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))};
+}
+
+std::vector<std::string> sealed_report_without_executable_memfds() {
+  // vm.memfd_noexec belongs to the pid namespace of the writer: this child's own, new one.
+  const int sysctl = ::open("/proc/sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC);
+  if (sysctl < 0 || ::write(sysctl, "2", 1) != 1) {
+    const std::string why = std::strerror(errno);
+    if (sysctl >= 0) ::close(sysctl);
+    return {"cannot set vm.memfd_noexec=2: " + why};
+  }
+  ::close(sysctl);
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+  const int probe = ::memfd_create("probe", MFD_CLOEXEC | MFD_EXEC);
+  const std::string executable_memfd = probe >= 0 ? "allowed" : std::strerror(errno);
+  if (probe >= 0) ::close(probe);
+
+  gofork::options o;
+  o.sealed_exe = true;
+  std::vector<std::string> report = fork_executable_report(o).get();
+  const gofork::sealed_exe_copy copy = gofork::sealed_exe_copy_in_use();
+  report.push_back(copy == gofork::sealed_exe_copy::tmpfile ? "tmpfile"
+                   : copy == gofork::sealed_exe_copy::memfd ? "memfd"
+                                                            : "not_made");
+  report.push_back(executable_memfd);
+  return report;
+}
+
+void launch_held_before_pdeathsig() {
+#if defined(__x86_64__)
+  constexpr unsigned arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+  constexpr unsigned arch = AUDIT_ARCH_AARCH64;
+#endif
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 5),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_prctl, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args)),  // the low half of args[0]
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_PDEATHSIG, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw std::runtime_error("PR_SET_NO_NEW_PRIVS failed");
+  // Filters are per thread and inherited: gofork's spawner thread starts later, from this one.
+  const long listener = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
+  if (listener < 0) throw std::runtime_error(std::string("seccomp: ") + std::strerror(errno));
+
+  if (!gofork_test::send_descriptor(0, static_cast<int>(listener))) throw std::runtime_error("sending the listener failed");
+
+  gofork::options o;
+  o.pdeathsig = SIGKILL;
+  fork_sleep_forever(o).detach();
+  for (;;) ::pause();  // not reached while the listener holds the child
 }
 
 }  // namespace attr

@@ -26,5 +26,12 @@ namespace attr {
 // What the child can see of its executable: the /proc/self/exe link, its seals, whether it
 // opens for writing, and PR_GET_DUMPABLE.
 [[gofork::forkable]] std::vector<std::string> executable_report();
+// executable_report of a sealed_exe child launched where vm.memfd_noexec=2 (set in this
+// child's own pid namespace), then the copy kind and what memfd_create(MFD_EXEC) said there.
+// A single string when the sysctl cannot be set.
+[[gofork::forkable]] std::vector<std::string> sealed_report_without_executable_memfds();
+// Sends the test (through stdin, a unix socket) a seccomp listener that holds every
+// prctl(PR_SET_PDEATHSIG), then launches sleep_forever with a pdeathsig: the launch never ends.
+[[gofork::forkable]] void launch_held_before_pdeathsig();
 
 }  // namespace attr

@@ -2,14 +2,20 @@
 // parent can see it). Most need root — CI runs as root; elsewhere they skip and say why.
 #include <fcntl.h>
 #include <link.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -25,6 +31,7 @@ namespace {
 
 using gofork_test::expect_error;
 using gofork_test::expect_no_children;
+using gofork_test::receive_descriptor;
 
 #define REQUIRE_ROOT()                                                            \
   do {                                                                            \
@@ -239,6 +246,50 @@ TEST_F(attributes, the_child_dies_with_its_parent) {
   EXPECT_EQ(info.si_status, SIGKILL);
 }
 
+// T33: the parent dies after the clone but before the child armed PR_SET_PDEATHSIG. A seccomp
+// listener holds the child inside that prctl while the test kills its parent; let go, the
+// child must see that its parent changed (getppid) and end instead of living on as an orphan.
+TEST_F(attributes, a_parent_dying_before_pdeathsig_is_armed_still_ends_the_child) {
+  REQUIRE_ROOT();
+  int sockets[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);  // the orphan comes to this process
+  gofork::options o;
+  o.in = gofork::redirect::fd(sockets[1]);
+  auto middle = attr::fork_launch_held_before_pdeathsig(o);
+  ::close(sockets[1]);
+  const int listener = receive_descriptor(sockets[0]);
+  ::close(sockets[0]);
+  ASSERT_GE(listener, 0) << "the middle process sent no seccomp listener";
+
+  pollfd held{listener, POLLIN, 0};
+  ASSERT_EQ(::poll(&held, 1, 60'000), 1) << "the child never reached PR_SET_PDEATHSIG";
+  seccomp_notif request{};
+  ASSERT_EQ(::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &request), 0) << std::strerror(errno);
+  const int child = static_cast<int>(::syscall(SYS_pidfd_open, request.pid, 0));
+  ASSERT_GE(child, 0);
+
+  middle.kill(SIGKILL);
+  EXPECT_EQ(middle.wait().signal(), SIGKILL);
+  // The middle process has exited, so the child is this process's now; let its prctl go on.
+  seccomp_notif_resp resume{};
+  resume.id = request.id;
+  resume.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  EXPECT_EQ(::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resume), 0) << std::strerror(errno);
+  ::close(listener);
+
+  pollfd ended{child, POLLIN, 0};
+  const bool gone = ::poll(&ended, 1, 60'000) == 1;
+  if (!gone) ::syscall(SYS_pidfd_send_signal, child, SIGKILL, nullptr, 0);
+  siginfo_t info{};
+  EXPECT_EQ(::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(child), &info, WEXITED | __WALL), 0);
+  ::close(child);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  EXPECT_TRUE(gone) << "the orphaned child lived on";
+  EXPECT_EQ(info.si_code, CLD_KILLED);
+  EXPECT_EQ(info.si_status, SIGKILL);
+}
+
 // T47: the sealed-executable mode.
 TEST_F(attributes, sealed_executable_mode) {
   gofork::options o;
@@ -260,6 +311,24 @@ TEST_F(attributes, sealed_executable_mode) {
     copies += std::filesystem::read_symlink(entry.path(), ec).string().find("memfd:gofork-exe") != std::string::npos;
   }
   EXPECT_EQ(copies, 1) << "one sealed copy per process";
+  EXPECT_EQ(gofork::sealed_exe_copy_in_use(), gofork::sealed_exe_copy::memfd);
+}
+
+// T47, where vm.memfd_noexec=2 forbids executable memfds: the copy falls back to a nameless
+// read-only file, and the child still cannot write its executable or be dumped.
+TEST_F(attributes, sealed_executable_mode_without_executable_memfds) {
+  REQUIRE_ROOT();
+  gofork::options o;
+  o.clone_flags = CLONE_NEWPID;  // the sysctl is per pid namespace: the test's own stays as it is
+  const std::vector<std::string> report = attr::fork_sealed_report_without_executable_memfds(o).get();
+  if (report.size() == 1) GTEST_SKIP() << report[0] << " (a kernel before 6.3?)";
+  ASSERT_EQ(report.size(), 6u);
+  EXPECT_EQ(report[5], std::strerror(EACCES)) << "memfd_create(MFD_EXEC) under vm.memfd_noexec=2";
+  EXPECT_EQ(report[4], "tmpfile");
+  EXPECT_EQ(report[0].rfind("/memfd:", 0), std::string::npos) << report[0];
+  EXPECT_NE(report[0].find(" (deleted)"), std::string::npos) << report[0] << " is a nameless file";
+  EXPECT_EQ(report[2], "not writable");
+  EXPECT_EQ(report[3], "0");
 }
 
 TEST_F(attributes, each_failing_stage_is_reported) {

@@ -716,11 +716,19 @@ TEST_F(hardening, a_bomb_as_arguments_is_refused_by_the_child) {
   EXPECT_EQ(p.wait().code(), 121);
 }
 
+// Resident set size of this process, in bytes.
+long resident_bytes() {
+  long size = 0, resident = 0;
+  std::ifstream("/proc/self/statm") >> size >> resident;
+  return resident * ::sysconf(_SC_PAGESIZE);
+}
+
 // T37: 10,000 launches from 8 threads; nothing fails and nothing is left behind.
 TEST_F(hardening, stress_ten_thousand_launches_from_eight_threads) {
   const char* env = std::getenv("GOFORK_STRESS_LAUNCHES");
   const int total = env ? std::atoi(env) : 10000;
   const int tmp_before = count_tmp_entries();
+  const long rss_before = resident_bytes();
   std::atomic<int> correct{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
@@ -738,6 +746,11 @@ TEST_F(hardening, stress_ten_thousand_launches_from_eight_threads) {
   EXPECT_EQ(correct.load(), total);
   EXPECT_EQ(tmp_before, 0);
   EXPECT_EQ(count_tmp_entries(), 0) << "a file was left in TMPDIR";
+  const long growth = resident_bytes() - rss_before;
+  std::printf("resident set grew by %ld KiB over %d launches\n", growth / 1024, total);
+#ifndef GOFORK_SANITIZED  // the sanitizers' own caches and shadow memory grow with any work
+  EXPECT_LT(growth, 10L << 20);
+#endif
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
-# Runs FUZZER for SECONDS on a scratch copy of SEEDS, with the limits of the reliability
+# Runs FUZZER for SECONDS on a scratch copy of SEEDS and the checked-in CORPUS (which replays
+# every input the long runs kept), with the limits of the reliability
 # reference: a crash, a leak, an allocation over 64 MiB, RSS over 512 MiB or a 2 s input fails.
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}/corpus")
-file(GLOB seeds "${SEEDS}/*")
+file(GLOB seeds "${SEEDS}/*" "${CORPUS}/*")
 if(seeds)
   file(COPY ${seeds} DESTINATION "${WORK}/corpus")
 endif()

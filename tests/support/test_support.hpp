@@ -2,9 +2,12 @@
 #pragma once
 
 #include <dirent.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include <gtest/gtest.h>
 
@@ -23,6 +26,46 @@ gofork::error expect_error(F&& f) {
   }
   ADD_FAILURE() << "no gofork::error was thrown";
   return gofork::error(gofork::error_kind::protocol, "none");
+}
+
+// One byte carrying one descriptor (SCM_RIGHTS) over a unix socket.
+struct descriptor_message {
+  char byte = 'F';
+  iovec data{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr header{};
+
+  descriptor_message() {
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    header.msg_control = control;
+    header.msg_controllen = sizeof control;
+  }
+  descriptor_message(const descriptor_message&) = delete;
+  descriptor_message& operator=(const descriptor_message&) = delete;
+};
+
+inline bool send_descriptor(int socket, int fd) {
+  descriptor_message message;
+  cmsghdr* rights = CMSG_FIRSTHDR(&message.header);
+  rights->cmsg_level = SOL_SOCKET;
+  rights->cmsg_type = SCM_RIGHTS;
+  rights->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(rights), &fd, sizeof fd);
+  return ::sendmsg(socket, &message.header, MSG_NOSIGNAL) == 1;
+}
+
+// Waits up to a minute for a descriptor (close-on-exec); -1 if none came.
+inline int receive_descriptor(int socket) {
+  pollfd ready{socket, POLLIN, 0};
+  if (::poll(&ready, 1, 60'000) != 1) return -1;
+  descriptor_message message;
+  if (::recvmsg(socket, &message.header, MSG_CMSG_CLOEXEC) != 1) return -1;
+  const cmsghdr* rights = CMSG_FIRSTHDR(&message.header);
+  if (rights == nullptr || rights->cmsg_type != SCM_RIGHTS) return -1;
+  int fd = -1;
+  std::memcpy(&fd, CMSG_DATA(rights), sizeof fd);
+  return fd;
 }
 
 // No child of this process exists, running or zombie.
