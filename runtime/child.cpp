@@ -39,22 +39,36 @@ std::string demangle(const char* name) {
   return status == 0 && out ? std::string(out.get()) : std::string(name);
 }
 
-bool send_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    ssize_t w = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (w < 0) {
+// Header and payload in one sendmsg where the socket takes it: one wake-up of the parent.
+bool send_reply(int channel, reply_kind kind, const std::string& payload) {
+  const std::string header = encode_reply_header(kind, payload.size());
+  iovec parts[2] = {{const_cast<char*>(header.data()), header.size()},
+                    {const_cast<char*>(payload.data()), payload.size()}};
+  iovec* next = parts;
+  std::size_t count = 2;
+  while (count > 0) {
+    if (next->iov_len == 0) {
+      ++next;
+      --count;
+      continue;
+    }
+    msghdr message{};
+    message.msg_iov = next;
+    message.msg_iovlen = count;
+    const ssize_t sent = ::sendmsg(channel, &message, MSG_NOSIGNAL);
+    if (sent < 0) {
       if (errno == EINTR) continue;
       return false;
     }
-    data += w;
-    size -= static_cast<std::size_t>(w);
+    // Step past the parts that went out whole, then into the one that went out in part.
+    auto left = static_cast<std::size_t>(sent);
+    for (; count > 0 && left >= next->iov_len; ++next, --count) left -= next->iov_len;
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + left;
+      next->iov_len -= left;
+    }
   }
   return true;
-}
-
-bool send_reply(int channel, reply_kind kind, const std::string& payload) {
-  std::string header = encode_reply_header(kind, payload.size());
-  return send_all(channel, header.data(), header.size()) && send_all(channel, payload.data(), payload.size());
 }
 
 void flush_stdio() {
@@ -77,9 +91,8 @@ void flush_stdio() {
 
 // Makes the channel descriptors private to this process again (exec cleared close-on-exec).
 void claim_channel(const marker& m) {
-  if (::fcntl(m.channel_fd, F_SETFD, FD_CLOEXEC) != 0 || ::fcntl(m.arguments_fd, F_SETFD, FD_CLOEXEC) != 0) {
-    refuse(m.channel_fd, "the argument descriptor is not open");
-  }
+  // The argument descriptor needs no flag: map_request closes it before anything can exec.
+  if (::fcntl(m.channel_fd, F_SETFD, FD_CLOEXEC) != 0) refuse(-1, "the channel descriptor is not open");
 }
 
 // Maps the request memfd read-only. The parent reuses the buffer once this process is gone,

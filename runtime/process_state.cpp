@@ -40,7 +40,9 @@ void drain(runtime::unique_fd& fd, std::string& out, Expected expected, std::siz
   char buffer[1 << 16];
   std::size_t taken = 0;
   while (fd && taken < budget) {
-    ssize_t r = ::read(fd.get(), buffer, sizeof buffer);
+    const std::uint64_t whole = expected();
+    if (whole != 0 && out.size() >= whole) return;  // complete: leave the rest to the caller
+    ssize_t r = ::read(fd.get(), buffer, std::min<std::uint64_t>(sizeof buffer, whole != 0 ? whole - out.size() : sizeof buffer));
     if (r > 0) {
       // Trust an announced size only as far as the data that came: a header alone reserves nothing big.
       const std::uint64_t want = std::min<std::uint64_t>(expected(), 2 * (out.size() + static_cast<std::size_t>(r)));
@@ -79,6 +81,8 @@ void give_up_on(process_state& s, bool& flag) {
 void read_all(process_state& s) {
   if (s.channel && !s.result_too_large && !s.reply_malformed) {
     drain(s.channel, s.reply, [&s] { return announced_reply_size(s); });
+    // A whole reply is all a child sends: stop listening, so the next wake-up is its exit.
+    if (s.reply.size() >= runtime::reply_header_size && s.reply.size() == announced_reply_size(s)) s.channel.reset();
     // Refuse a bad or oversized reply as soon as its first bytes show it, not after buffering.
     if (s.reply.size() >= 4 && s.reply.compare(0, 4, "GFR1") != 0) {
       give_up_on(s, s.reply_malformed);

@@ -338,25 +338,31 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return out;
 }
 
-std::vector<std::string> child_environment(const options& opts, const std::string& marker_text) {
-  std::vector<std::string> env;
-  const std::string marker_prefix = std::string(runtime::marker_variable) + "=";
-  if (!opts.clear_env) {
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-      std::string_view entry(*e);
-      if (entry.compare(0, marker_prefix.size(), marker_prefix) == 0) continue;
-      std::string_view name = entry.substr(0, entry.find('='));
-      if (opts.env.find(std::string(name)) != opts.env.end()) continue;
-      env.emplace_back(entry);
-    }
-  }
+// The child's environment: pointers to the parent's own entries (no copies), then the
+// overrides and the marker, whose text lives in `own`.
+std::vector<char*> child_environment(const options& opts, const std::string& marker_text,
+                                     std::vector<std::string>& own) {
+  own.reserve(opts.env.size() + 1);
   for (const auto& [name, value] : opts.env) {
     if (name.empty() || name.find('=') != std::string::npos || name == runtime::marker_variable) {
       fail("environment variable name '" + name + "' is not allowed", EINVAL);
     }
-    env.push_back(name + "=" + value);
+    own.push_back(name + "=" + value);
   }
-  env.push_back(marker_prefix + marker_text);
+  const std::string marker_prefix = std::string(runtime::marker_variable) + "=";
+  own.push_back(marker_prefix + marker_text);
+
+  std::vector<char*> env;
+  if (!opts.clear_env) {
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      std::string_view entry(*e);
+      if (entry.compare(0, marker_prefix.size(), marker_prefix) == 0) continue;
+      if (!opts.env.empty() && opts.env.count(std::string(entry.substr(0, entry.find('=')))) != 0) continue;
+      env.push_back(*e);
+    }
+  }
+  for (std::string& entry : own) env.push_back(entry.data());
+  env.push_back(nullptr);
   return env;
 }
 
@@ -386,6 +392,31 @@ std::string format_map(const std::vector<id_map>& map) {
   return text;
 }
 
+// Where a child runs until its exec. One per launching thread, kept: the thread waits for the
+// exec (CLONE_VFORK, or the exec pipe) before it can launch again, and a kept stack spares each
+// launch an mmap, a munmap (a TLB shootdown across the other threads' CPUs) and fresh pages.
+struct child_stack {
+  static constexpr std::size_t size = 128 * 1024;
+  void* base = nullptr;
+  child_stack() = default;
+  child_stack(const child_stack&) = delete;
+  child_stack& operator=(const child_stack&) = delete;
+  ~child_stack() {
+    if (base != nullptr) ::munmap(base, size);
+  }
+};
+
+// nullptr with errno set when it cannot be mapped.
+void* this_threads_child_stack() {
+  static thread_local child_stack stack;
+  if (stack.base == nullptr) {
+    void* p = ::mmap(nullptr, child_stack::size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    stack.base = p;
+  }
+  return stack.base;
+}
+
 // clone → the child runs run_in_child → exec. Without id maps to write, CLONE_VFORK keeps this
 // thread parked until the exec, the cheapest way; with them the parent must act while the child
 // waits, so it waits for the exec on a close-on-exec pipe instead.
@@ -404,13 +435,8 @@ launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups)
     plan.sync_fd = sync_read.get();
   }
 
-  constexpr std::size_t stack_size = 128 * 1024;
-  void* stack = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) fail("mmap child stack", errno);
-  struct stack_guard {
-    void* p;
-    ~stack_guard() { ::munmap(p, stack_size); }
-  } guard{stack};
+  void* stack = this_threads_child_stack();
+  if (stack == nullptr) fail("mmap child stack", errno);
 
   // All signals blocked across clone: the child starts with none deliverable until it has
   // reset every handler.
@@ -419,7 +445,7 @@ launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups)
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   int pidfd = -1;
   const int flags = CLONE_VM | CLONE_PIDFD | (write_maps ? 0 : CLONE_VFORK) | opts.clone_flags;
-  pid_t pid = __clone(run_in_child, static_cast<char*>(stack) + stack_size, flags, &plan, &pidfd);
+  pid_t pid = __clone(run_in_child, static_cast<char*>(stack) + child_stack::size, flags, &plan, &pidfd);
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) fail("clone", clone_errno);
@@ -559,16 +585,17 @@ process_state_ptr spawn(const options& opts, const char* function_id, const argu
   unique_fd stdio[3] = {stdio_source(opts.in, 0, captured[0]), stdio_source(opts.out, 1, captured[1]),
                         stdio_source(opts.err, 2, captured[2])};
 
+  const pid_t self = ::getpid();
   runtime::marker m;
   m.call_nonce = n;
-  m.parent = ::getpid();
+  m.parent = self;
   m.channel_fd = child_end.get();
   m.arguments_fd = request.fd();
 
   std::vector<std::string> argv_strings = opts.argv.empty() ? std::vector<std::string>{rt.argv0} : opts.argv;
-  std::vector<std::string> env_strings = child_environment(opts, runtime::format_marker(m));
+  std::vector<std::string> env_strings;
+  std::vector<char*> envp = child_environment(opts, runtime::format_marker(m), env_strings);
   std::vector<char*> argv = pointers(argv_strings);
-  std::vector<char*> envp = pointers(env_strings);
 
   child_plan plan;
   plan.exe_fd = exe_fd;
@@ -603,7 +630,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, const argu
   plan.uid = opts.uid.value_or(0);
   plan.no_new_privs = opts.no_new_privs;
   plan.pdeathsig = opts.pdeathsig;
-  plan.expected_parent = (opts.clone_flags & CLONE_NEWPID) != 0 ? 0 : ::getpid();
+  plan.expected_parent = (opts.clone_flags & CLONE_NEWPID) != 0 ? 0 : self;
 
   // Everything that can fail is done before the child exists.
   process_state_ptr state(new process_state);

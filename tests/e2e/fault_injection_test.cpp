@@ -17,6 +17,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -117,14 +118,17 @@ TEST(fault_injection, every_launch_step_fails_cleanly) {
       if (site.needs_capture) o.out = gofork::redirect::capture();
       injected_errno = err;
       armed = site.where;
-      try {
-        (void)gofork::fork<int>(o, "twice", 1);
-        ADD_FAILURE() << site.name << " failing with " << std::strerror(err) << " did not fail the launch";
-      } catch (const gofork::error& e) {
-        EXPECT_EQ(e.kind(), gofork::error_kind::spawn_failed) << site.name;
-        EXPECT_EQ(e.sys_errno(), err) << site.name << ": " << e.what();
-        EXPECT_NE(std::string(e.what()).find(site.name), std::string::npos) << e.what();
-      }
+      // From a new thread each time: a thread maps its child stack at its first launch.
+      std::thread([&] {
+        try {
+          (void)gofork::fork<int>(o, "twice", 1);
+          ADD_FAILURE() << site.name << " failing with " << std::strerror(err) << " did not fail the launch";
+        } catch (const gofork::error& e) {
+          EXPECT_EQ(e.kind(), gofork::error_kind::spawn_failed) << site.name;
+          EXPECT_EQ(e.sys_errno(), err) << site.name << ": " << e.what();
+          EXPECT_NE(std::string(e.what()).find(site.name), std::string::npos) << e.what();
+        }
+      }).join();
       EXPECT_EQ(armed.load(), none) << site.name << " was never called";
       armed = none;
       EXPECT_EQ(gofork_test::count_open_descriptors(), before) << site.name << " " << std::strerror(err);
