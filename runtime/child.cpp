@@ -95,9 +95,16 @@ void claim_channel(const marker& m) {
   if (::fcntl(m.channel_fd, F_SETFD, FD_CLOEXEC) != 0) refuse(-1, "the channel descriptor is not open");
 }
 
-// Maps the request memfd read-only. The parent reuses the buffer once this process is gone,
-// so a process forked from this one must not keep the mapping (MADV_DONTFORK).
-std::string_view map_request(const marker& m) {
+// Maps the request memfd, shared: the reply goes back through it when it fits. The parent
+// reuses the buffer once this process is gone, so a process forked from this one must not
+// keep the mapping (MADV_DONTFORK).
+struct shared_request {
+  char* data = nullptr;
+  std::size_t size = 0;
+  bool writable = false;  // not when the buffer is sealed against writes: replies use the socket
+};
+
+shared_request map_request(const marker& m) {
   struct stat st {};
   if (::fstat(m.arguments_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
     refuse(m.channel_fd, "the argument descriptor is not a request");
@@ -106,11 +113,32 @@ std::string_view map_request(const marker& m) {
   constexpr int required = F_SEAL_SHRINK | F_SEAL_GROW;
   if (seals < 0 || (seals & required) != required) refuse(m.channel_fd, "the request is not sealed");
   auto size = static_cast<std::size_t>(st.st_size);
-  void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, m.arguments_fd, 0);
+  const bool writable = (seals & F_SEAL_WRITE) == 0;
+  void* data = ::mmap(nullptr, size, writable ? PROT_READ | PROT_WRITE : PROT_READ, writable ? MAP_SHARED : MAP_PRIVATE,
+                      m.arguments_fd, 0);
   if (data == MAP_FAILED) refuse(m.channel_fd, std::string("cannot map the request: ") + std::strerror(errno));
   ::madvise(data, size, MADV_DONTFORK);
   ::close(m.arguments_fd);
-  return std::string_view(static_cast<const char*>(data), size);
+  return {static_cast<char*>(data), size, writable};
+}
+
+// Puts the reply into the request buffer past the frame if it fits there; the parent takes it
+// when it reaps this process, so the reply costs it no wake-up. The header comes first (the
+// parent learns how far to clear even if this process dies while copying) and its kind byte
+// last: a reply cut short by a signal is never a valid one.
+bool place_reply(const shared_request& buffer, std::size_t frame_size, reply_kind kind, const std::string& payload) {
+  const std::size_t offset = reply_offset(frame_size);
+  if (!buffer.writable || offset > buffer.size || buffer.size - offset < reply_header_size ||
+      payload.size() > buffer.size - offset - reply_header_size) {
+    return false;
+  }
+  char* at = buffer.data + offset;
+  std::string header = encode_reply_header(kind, payload.size());
+  header[4] = 0;
+  std::memcpy(at, header.data(), header.size());
+  std::memcpy(at + reply_header_size, payload.data(), payload.size());
+  __atomic_store_n(at + 4, static_cast<char>(kind), __ATOMIC_RELEASE);
+  return true;
 }
 
 // The parent's executable descriptor came along: this child's own launches use it, so they
@@ -164,7 +192,8 @@ bool channel_from_parent(const marker& m) {
 void run_child(const marker& m) {
   claim_channel(m);
   std::string why;
-  std::optional<request_view> request = parse_request(map_request(m), why);
+  const shared_request buffer = map_request(m);
+  std::optional<request_view> request = parse_request(std::string_view(buffer.data, buffer.size), why);
   if (!request) refuse(m.channel_fd, why);
   if (request->call_nonce != m.call_nonce) refuse(m.channel_fd, "the request does not belong to this launch");
   if (request->parent_build != own_build_id()) {
@@ -208,7 +237,8 @@ void run_child(const marker& m) {
   }
   // The parent learns of the result only after the child's output is out.
   flush_stdio();
-  bool sent = send_reply(m.channel_fd, kind, payload);
+  const auto frame_size = static_cast<std::size_t>(request->arguments.data() + request->arguments.size() - buffer.data);
+  bool sent = place_reply(buffer, frame_size, kind, payload) || send_reply(m.channel_fd, kind, payload);
   ::_exit(!sent ? exit_channel_lost : kind == reply_kind::value ? 0 : exit_exception);
 }
 

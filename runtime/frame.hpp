@@ -4,8 +4,10 @@
 // request (parent → child, in a sealed memfd):
 //   "GFQ1" u32 version | 16-byte nonce | u32 id size | u32 pdeathsig + flags << 8 | u64 arguments size |
 //   20-byte build id | u32 executable fd | u32 0 | id | arguments
-// reply (child → parent, on the socket):
+// reply (child → parent):
 //   "GFR1" u8 kind | 3 zero bytes | u64 payload size | payload
+// A reply that fits goes into the request's buffer at reply_offset(request frame size), which
+// the parent reads once it has reaped the child; a bigger one (or a refusal) goes on the socket.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,9 @@ inline constexpr std::uint32_t protocol_version = 1;
 inline constexpr std::size_t request_header_size = 68;
 inline constexpr std::size_t reply_header_size = 16;
 inline constexpr std::size_t max_function_id_size = 4096;
+
+// Where a reply placed in the request buffer starts: just past the frame, cache-line aligned.
+constexpr std::size_t reply_offset(std::size_t request_frame_size) { return (request_frame_size + 63) / 64 * 64; }
 
 enum class reply_kind : std::uint8_t {
   value = 1,      // payload: the msgpack result

@@ -127,9 +127,37 @@ std::optional<int> exit_status_from_pidfd(int pidfd) {
   return std::nullopt;
 }
 
+// A reply the child left in the request buffer (when it did not use the socket). Read once
+// the child is gone, and copied before it is parsed: nothing can change the bytes under the
+// parser, not even a process the child left holding the buffer.
+void take_reply_from_buffer(process_state& s) {
+  if (!s.request || !s.reply.empty() || s.reply_malformed || s.result_too_large) return;
+  const std::size_t offset = runtime::reply_offset(s.request.frame_size());
+  const std::size_t capacity = s.request.capacity();
+  if (offset > capacity || capacity - offset < runtime::reply_header_size) return;
+  const char* at = s.request.data() + offset;
+  char header[runtime::reply_header_size];
+  std::memcpy(header, at, sizeof header);
+  if (std::memcmp(header, "GFR1", 4) != 0) return;  // nothing there: the buffer was cleared for this call
+  std::uint64_t declared = 0;
+  std::memcpy(&declared, header + 8, sizeof declared);
+  if (declared > s.max_result_bytes) {
+    s.result_too_large = true;
+  } else if (declared > capacity - offset - runtime::reply_header_size) {
+    s.reply.assign(header, sizeof header);  // announces more than the buffer holds: a bad reply
+  } else {
+    s.reply.assign(header, sizeof header);
+    s.reply.append(at + sizeof header, static_cast<std::size_t>(declared));
+  }
+  s.request.child_wrote(offset + runtime::reply_header_size +
+                        static_cast<std::size_t>(std::min<std::uint64_t>(declared, capacity)));
+}
+
 void reap(process_state& s) {
   siginfo_t info{};
   const int wait_errno = runtime::reap_pidfd(s.pidfd.get(), info);
+  take_reply_from_buffer(s);
+  s.child_end.reset();
   s.request.reset();  // the child's memory, and with it its mapping of the request, is gone
   if (wait_errno != 0) {
     if (std::optional<int> code = exit_status_from_pidfd(s.pidfd.get())) {
@@ -200,6 +228,11 @@ std::string signal_name(int sig) {
 void reap_quietly(process_state& s) noexcept {
   siginfo_t info{};
   runtime::reap_pidfd(s.pidfd.get(), info);
+  try {
+    take_reply_from_buffer(s);  // if only to learn what to clear before the buffer's next call
+  } catch (...) {
+  }
+  s.child_end.reset();
   s.request.reset();
 }
 
@@ -274,7 +307,7 @@ std::string_view state_result(process_state& s) {
   }
   if (s.result_too_large) {
     throw error(error_kind::protocol, who + " sent a result larger than max_result_bytes (" +
-                                          std::to_string(s.max_result_bytes) + "); it was killed");
+                                          std::to_string(s.max_result_bytes) + "), which was refused");
   }
   if (s.timed_out) {
     throw error(error_kind::timed_out,

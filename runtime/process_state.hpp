@@ -21,6 +21,9 @@ class process_state {
   pid_t pid = -1;
   runtime::unique_fd pidfd;    // from clone(CLONE_PIDFD); waited on with waitid(P_PIDFD)
   runtime::unique_fd channel;  // our end of the socketpair; closed at EOF
+  // The child's end, held until the reap: its exit then closes no socket, so this process
+  // wakes once (on the pidfd), not first for a hang-up and then for the exit.
+  runtime::unique_fd child_end;
   runtime::request_lease request;  // the arguments the child maps; back to the pool once it is reaped
   std::string reply;           // everything the child sent
   runtime::unique_fd captured_fd[3];  // [1], [2]: read ends of captured stdout / stderr

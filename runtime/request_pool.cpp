@@ -26,7 +26,8 @@ struct request_buffer {
   unique_fd fd;
   char* data = nullptr;
   std::size_t capacity = 0;
-  std::size_t dirty = 0;  // bytes from the start that may hold an earlier call's frame
+  std::size_t dirty = 0;  // bytes from the start that may hold an earlier call's frame or reply
+  std::size_t frame_size = 0;  // this call's frame
   pid_t owner = 0;        // a process forked from ours inherits the buffer but must not reuse it
 
   ~request_buffer() {
@@ -116,6 +117,13 @@ void request_lease::finish(std::size_t size, std::size_t written) noexcept {
     }
   }
   buffer_->dirty = size;
+  buffer_->frame_size = size;
+}
+
+std::size_t request_lease::frame_size() const noexcept { return buffer_->frame_size; }
+
+void request_lease::child_wrote(std::size_t to) noexcept {
+  buffer_->dirty = std::max(buffer_->dirty, std::min(to, buffer_->capacity));
 }
 
 void request_lease::reset() noexcept {

@@ -30,6 +30,10 @@ class request_lease {
   // Records that [0, size) holds this call's frame, `written` bytes having been touched, and
   // clears whatever lies beyond `size`, so no child can read another call's arguments.
   void finish(std::size_t size, std::size_t written) noexcept;
+  // The frame size given to finish().
+  std::size_t frame_size() const noexcept;
+  // The child wrote [from, to) (its reply): to be cleared before the buffer's next call.
+  void child_wrote(std::size_t to) noexcept;
   // Only once the child that mapped the buffer is gone.
   void reset() noexcept;
 

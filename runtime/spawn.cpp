@@ -642,6 +642,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, const argu
   state->pid = child.pid;
   state->pidfd = std::move(child.pidfd);
   state->channel = std::move(parent_end);
+  state->child_end = std::move(child_end);
   state->request = std::move(request);
   state->max_result_bytes = opts.max_result_bytes;
   state->max_captured_bytes = opts.max_captured_bytes;

@@ -29,6 +29,7 @@ namespace {
 constexpr char stale = '\xa5';  // the byte the earlier, bigger call is made of
 
 std::uint64_t length(std::string s) { return s.size(); }
+std::string stale_text(std::uint64_t size) { return std::string(size, stale); }
 int twice(int x) { return 2 * x; }
 
 // Size of this child's request mapping, and how many of its bytes lie in runs of 16 or more
@@ -79,6 +80,29 @@ TEST_F(request_buffers, a_reused_buffer_shows_nothing_of_the_earlier_call) {
   ASSERT_EQ(gofork::fork<std::uint64_t>("length", big).get(), big.size());
   ASSERT_EQ(gofork::fork<std::uint64_t>("length", std::string(big.size() - 3000, 'x')).get(), big.size() - 3000);
   report = gofork::fork<std::vector<std::uint64_t>>("request_mapping_report").get();
+  ASSERT_EQ(report.size(), 2u);
+  EXPECT_EQ(report[1], 0u);
+}
+
+// A reply that fits is left in the request buffer for the parent; the next call must not see it.
+TEST_F(request_buffers, a_reply_left_in_the_buffer_is_cleared_before_the_next_call) {
+  ASSERT_EQ(gofork::fork<std::string>("stale_text", 40'000).get(), std::string(40'000, stale));
+  ASSERT_EQ(gofork::idle_request_buffers().idle_buffers, 1u);
+  std::vector<std::uint64_t> report = gofork::fork<std::vector<std::uint64_t>>("request_mapping_report").get();
+  ASSERT_EQ(report.size(), 2u) << "the child found no request mapping";
+  EXPECT_EQ(report[0], gofork::idle_request_buffers().idle_bytes) << "the second call used another buffer";
+  EXPECT_EQ(report[1], 0u) << "the child could read the earlier call's reply";
+}
+
+// Around the size where a reply stops fitting into the buffer (64 KiB, less the request) and
+// goes through the socket instead: every size arrives whole.
+TEST_F(request_buffers, replies_on_both_sides_of_the_buffer_size_arrive_whole) {
+  for (std::uint64_t size = 65'200; size <= 65'540; size += 4) {
+    const std::string text = gofork::fork<std::string>("stale_text", size).get();
+    ASSERT_EQ(text.size(), size);
+    ASSERT_EQ(text.find_first_not_of(stale), std::string::npos) << size;
+  }
+  std::vector<std::uint64_t> report = gofork::fork<std::vector<std::uint64_t>>("request_mapping_report").get();
   ASSERT_EQ(report.size(), 2u);
   EXPECT_EQ(report[1], 0u);
 }
@@ -170,6 +194,7 @@ TEST_F(request_buffers, a_forked_process_does_not_reuse_the_parents_buffers) {
 
 int main(int argc, char** argv) {
   gofork::register_function("length", &length);
+  gofork::register_function("stale_text", &stale_text);
   gofork::register_function("twice", &twice);
   gofork::register_function("request_mapping_report", &request_mapping_report);
   gofork::register_function("blob_size", &blob_size);
