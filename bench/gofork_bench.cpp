@@ -209,11 +209,13 @@ double throughput(int threads, int per_thread, const std::function<void()>& laun
 }
 
 void bench_threads(const config& c) {
-  const int threads = 8, per_thread = c.quick ? 10 : 25;
+  // Many short rounds, alternating, and their medians: a 2-core machine's throughput drifts
+  // by several percent within a minute.
+  const int threads = 8, per_thread = c.quick ? 10 : 50;
   throughput(threads, 2, floor_spawn);  // warm-up
   throughput(threads, 2, gofork_empty_call);
   std::vector<double> base, sub;
-  for (int r = 0; r < rounds(c, 8); ++r) {
+  for (int r = 0; r < rounds(c, 16); ++r) {
     if (r % 2 == 0) {
       base.push_back(throughput(threads, per_thread, floor_spawn));
       sub.push_back(throughput(threads, per_thread, gofork_empty_call));
