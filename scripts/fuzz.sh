@@ -32,9 +32,11 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus" "$work/run-$target" "$root/tests/fuzz/crashes"
   cp "$work/seeds/$target"/* "$work/run-$target/"
   cp "$corpus"/* "$work/run-$target/" 2>/dev/null || true
+  dictionary="$root/tests/fuzz/msgpack.dict"
+  [ "$target" != marker ] || dictionary="$root/tests/fuzz/marker.dict"
   echo "== $target: $seconds s =="
   "$fuzz/gofork_fuzz_$target" -max_total_time="$seconds" -malloc_limit_mb=64 -rss_limit_mb=512 -timeout=2 \
-    -max_len=65536 -print_final_stats=1 "-artifact_prefix=$root/tests/fuzz/crashes/$target-" "$work/run-$target" \
+    -max_len=65536 -print_final_stats=1 "-dict=$dictionary" "-artifact_prefix=$root/tests/fuzz/crashes/$target-" "$work/run-$target" \
     2>"$work/$target.log" || { tail -40 "$work/$target.log"; exit 1; }
   grep -E "stat::(number_of_executed_units|peak_rss_mb)|^Done" "$work/$target.log" || true
   # Keep only the inputs that add coverage.

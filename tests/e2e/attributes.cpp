@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -170,6 +171,16 @@ void launch_held_before_pdeathsig() {
   o.pdeathsig = SIGKILL;
   fork_sleep_forever(o).detach();
   for (;;) ::pause();  // not reached while the listener holds the child
+}
+
+void launch_and_wait_to_be_killed() {
+  gofork::options o;
+  o.pdeathsig = SIGKILL;
+  auto p = fork_sleep_forever(o);
+  const int pid = p.pid();
+  p.detach();
+  if (::send(0, &pid, sizeof pid, MSG_NOSIGNAL) != sizeof pid) throw std::runtime_error("sending the pid failed");
+  for (;;) ::pause();
 }
 
 }  // namespace attr

@@ -290,6 +290,37 @@ TEST_F(attributes, a_parent_dying_before_pdeathsig_is_armed_still_ends_the_child
   EXPECT_EQ(info.si_status, SIGKILL);
 }
 
+// T32: the middle process is killed (SIGKILL, no chance to clean up); its child, launched
+// with pdeathsig SIGKILL, must end with it.
+TEST_F(attributes, a_child_dies_when_its_parent_is_killed) {
+  int sockets[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);  // the orphan comes to this process
+  gofork::options o;
+  o.in = gofork::redirect::fd(sockets[1]);
+  auto middle = attr::fork_launch_and_wait_to_be_killed(o);
+  ::close(sockets[1]);
+  pollfd ready{sockets[0], POLLIN, 0};
+  int grandchild = 0;
+  const bool told = ::poll(&ready, 1, 60'000) == 1 && ::recv(sockets[0], &grandchild, sizeof grandchild, MSG_WAITALL) == sizeof grandchild;
+  ::close(sockets[0]);
+  const int child = told ? static_cast<int>(::syscall(SYS_pidfd_open, grandchild, 0)) : -1;
+  middle.kill(SIGKILL);
+  EXPECT_EQ(middle.wait().signal(), SIGKILL);
+  ASSERT_GE(child, 0) << "the middle process did not report its child";
+
+  pollfd ended{child, POLLIN, 0};
+  const bool gone = ::poll(&ended, 1, 60'000) == 1;
+  if (!gone) ::syscall(SYS_pidfd_send_signal, child, SIGKILL, nullptr, 0);
+  siginfo_t info{};
+  EXPECT_EQ(::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(child), &info, WEXITED | __WALL), 0);
+  ::close(child);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  EXPECT_TRUE(gone) << "the child outlived its killed parent";
+  EXPECT_EQ(info.si_code, CLD_KILLED);
+  EXPECT_EQ(info.si_status, SIGKILL);
+}
+
 // T47: the sealed-executable mode.
 TEST_F(attributes, sealed_executable_mode) {
   gofork::options o;

@@ -35,10 +35,16 @@ struct outcome {
   std::string output;
 };
 
+constexpr char stdin_text[] = "not for gofork\n";
+constexpr int stdin_consumed = 94;  // the forger's status when the program read its stdin
+
 // Starts `program` with a forged marker: a socket pair made by this process, a sealed memfd
 // holding a request for twice(21) under `request_nonce`, and a marker naming `marker_nonce`.
-// Runs as `uid` when not -1 (the forger's own identity).
-outcome run_forged(const std::string& program, const nonce& marker_nonce, const nonce& request_nonce, int uid = -1) {
+// Runs as `uid` when not -1 (the forger's own identity). `channel`, when given, makes the
+// descriptor the marker names as the channel instead of the socket. The program's stdin is a
+// pipe holding stdin_text, which must still be there when it exits.
+outcome run_forged(const std::string& program, const nonce& marker_nonce, const nonce& request_nonce, int uid = -1,
+                   int (*channel)() = nullptr) {
   int capture[2];
   if (::pipe(capture) != 0) return {};
   pid_t forger = ::fork();
@@ -46,8 +52,12 @@ outcome run_forged(const std::string& program, const nonce& marker_nonce, const 
     ::dup2(capture[1], 1);
     ::dup2(capture[1], 2);
     if (uid >= 0 && (::setgid(static_cast<gid_t>(uid)) != 0 || ::setuid(static_cast<uid_t>(uid)) != 0)) ::_exit(90);
+    int input[2];
+    if (::pipe(input) != 0 || ::write(input[1], stdin_text, sizeof stdin_text - 1) != sizeof stdin_text - 1) ::_exit(96);
+    ::dup2(input[0], 0);
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) ::_exit(91);
+    if (channel != nullptr) pair[1] = channel();
     const std::string args = gofork::detail::encode_arguments(21);
     const std::string frame = gofork::runtime::encode_request_prefix(request_nonce, "twice(int)", args.size()) + args;
     int memfd = ::memfd_create("forged", MFD_ALLOW_SEALING);
@@ -65,6 +75,9 @@ outcome run_forged(const std::string& program, const nonce& marker_nonce, const 
     if (::posix_spawn(&target, program.c_str(), nullptr, nullptr, argv, envp) != 0) ::_exit(93);
     int status = 0;
     ::waitpid(target, &status, 0);
+    char left[sizeof stdin_text] = {};
+    ::fcntl(0, F_SETFL, O_NONBLOCK);
+    if (::read(0, left, sizeof left) != sizeof stdin_text - 1 || std::string(left) != stdin_text) ::_exit(stdin_consumed);
     ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status));
   }
   ::close(capture[1]);
@@ -121,6 +134,28 @@ TEST(forgery, a_setuid_program_refuses_an_unprivileged_forger) {
   EXPECT_EQ(o.status, 121) << o.output;
   EXPECT_NE(o.output.find("refusing to run"), std::string::npos) << o.output;
   EXPECT_EQ(o.output.find("main ran"), std::string::npos) << o.output;
+}
+
+// T18: a marker whose channel is no socket — a file, a directory, /dev/null, a closed
+// descriptor, a standard stream, a number beyond the descriptor limit — is not served: the
+// program runs normally and reads nothing from any of them (its stdin is still full).
+TEST(forgery, a_marker_naming_no_socket_is_ignored) {
+  int (*const channels[])() = {
+      [] { return ::open(GOFORK_PROBE, O_RDONLY); },
+      [] { return ::open("/", O_RDONLY | O_DIRECTORY); },
+      [] { return ::open("/dev/null", O_RDWR); },
+      [] { return 250; },  // not open
+      [] { return 0; },
+      [] { return 1; },
+      [] { return 2; },
+      [] { return 1 << 22; },  // beyond any descriptor limit
+  };
+  for (std::size_t i = 0; i < std::size(channels); ++i) {
+    outcome o = run_forged(GOFORK_PROBE, some_nonce(7), some_nonce(7), -1, channels[i]);
+    EXPECT_EQ(o.status, 0) << "channel " << i << ": " << o.output;
+    EXPECT_NE(o.output.find("main ran: twice(21) = 42"), std::string::npos) << "channel " << i << ": " << o.output;
+    EXPECT_NE(o.output.find("gofork: ignoring"), std::string::npos) << "channel " << i << ": " << o.output;
+  }
 }
 
 // T44: the running executable cannot be opened for writing (documented Linux behaviour that
