@@ -246,6 +246,21 @@ TEST_F(attributes, the_child_dies_with_its_parent) {
   EXPECT_EQ(info.si_status, SIGKILL);
 }
 
+// Waits (a minute at most) for the orphan behind `pidfd`, re-parented to this subreaper, to
+// end by SIGKILL; reaps it either way and stops being a subreaper.
+void expect_orphan_killed(int pidfd) {
+  pollfd ended{pidfd, POLLIN, 0};
+  const bool gone = ::poll(&ended, 1, 60'000) == 1;
+  if (!gone) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+  siginfo_t info{};
+  EXPECT_EQ(::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL), 0);
+  ::close(pidfd);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  EXPECT_TRUE(gone) << "the orphaned child lived on";
+  EXPECT_EQ(info.si_code, CLD_KILLED);
+  EXPECT_EQ(info.si_status, SIGKILL);
+}
+
 // T33: the parent dies after the clone but before the child armed PR_SET_PDEATHSIG. A seccomp
 // listener holds the child inside that prctl while the test kills its parent; let go, the
 // child must see that its parent changed (getppid) and end instead of living on as an orphan.
@@ -278,16 +293,7 @@ TEST_F(attributes, a_parent_dying_before_pdeathsig_is_armed_still_ends_the_child
   EXPECT_EQ(::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resume), 0) << std::strerror(errno);
   ::close(listener);
 
-  pollfd ended{child, POLLIN, 0};
-  const bool gone = ::poll(&ended, 1, 60'000) == 1;
-  if (!gone) ::syscall(SYS_pidfd_send_signal, child, SIGKILL, nullptr, 0);
-  siginfo_t info{};
-  EXPECT_EQ(::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(child), &info, WEXITED | __WALL), 0);
-  ::close(child);
-  ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-  EXPECT_TRUE(gone) << "the orphaned child lived on";
-  EXPECT_EQ(info.si_code, CLD_KILLED);
-  EXPECT_EQ(info.si_status, SIGKILL);
+  expect_orphan_killed(child);
 }
 
 // T32: the middle process is killed (SIGKILL, no chance to clean up); its child, launched
@@ -309,16 +315,7 @@ TEST_F(attributes, a_child_dies_when_its_parent_is_killed) {
   EXPECT_EQ(middle.wait().signal(), SIGKILL);
   ASSERT_GE(child, 0) << "the middle process did not report its child";
 
-  pollfd ended{child, POLLIN, 0};
-  const bool gone = ::poll(&ended, 1, 60'000) == 1;
-  if (!gone) ::syscall(SYS_pidfd_send_signal, child, SIGKILL, nullptr, 0);
-  siginfo_t info{};
-  EXPECT_EQ(::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(child), &info, WEXITED | __WALL), 0);
-  ::close(child);
-  ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-  EXPECT_TRUE(gone) << "the child outlived its killed parent";
-  EXPECT_EQ(info.si_code, CLD_KILLED);
-  EXPECT_EQ(info.si_status, SIGKILL);
+  expect_orphan_killed(child);
 }
 
 // T47: the sealed-executable mode.
