@@ -139,20 +139,30 @@ TEST(codec, golden_bombs_are_refused) {
 
 // T16: every prefix and every single-byte flip of a valid frame decodes correctly or fails
 // with a protocol error — never a crash (the sanitizer builds run this too).
+// A small frame and one of about 10 KB (the reference's size), each cut at every length and
+// with every byte flipped: a protocol error or a complete decode, never anything else.
 TEST(codec, truncation_and_bit_flip_sweep) {
-  std::map<std::string, std::vector<double>> m{{"alpha", {1, 2, 3}}, {"beta", {}}};
-  std::string frame = encode_arguments(42, std::string("text"), m, std::vector<std::int64_t>{-1, 1LL << 40});
+  std::map<std::string, std::vector<double>> small{{"alpha", {1, 2, 3}}, {"beta", {}}};
+  std::map<std::string, std::vector<double>> big;
+  for (int i = 0; i < 200; ++i) big["key" + std::to_string(i)] = {i * 0.5, -i * 1.25, 1e300, 0, 3};
   using args = std::tuple<int, std::string, std::map<std::string, std::vector<double>>, std::vector<std::int64_t>>;
-  for (std::size_t cut = 0; cut < frame.size(); ++cut) {
-    EXPECT_THROW(decode_arguments<args>(frame.substr(0, cut)), gofork::error) << cut;
-  }
-  for (std::size_t i = 0; i < frame.size(); ++i) {
+  for (const auto* m : {&small, &big}) {
+    const std::string frame = encode_arguments(42, std::string("text"), *m, std::vector<std::int64_t>{-1, 1LL << 40});
+    for (std::size_t cut = 0; cut < frame.size(); ++cut) {
+      EXPECT_THROW(decode_arguments<args>(std::string_view(frame).substr(0, cut)), gofork::error) << cut;
+    }
     std::string flipped = frame;
-    flipped[i] = static_cast<char>(flipped[i] ^ 0xff);
-    try {
-      decode_arguments<args>(flipped);
-    } catch (const gofork::error& e) {
-      EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+    for (std::size_t i = 0; i < frame.size(); ++i) {
+      flipped[i] = static_cast<char>(frame[i] ^ 0xff);
+      try {
+        decode_arguments<args>(flipped);
+      } catch (const gofork::error& e) {
+        EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+      }
+      flipped[i] = frame[i];
+    }
+    if (m == &big) {
+      EXPECT_GT(frame.size(), 10'000u);
     }
   }
 }
