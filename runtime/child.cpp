@@ -154,7 +154,8 @@ void adopt_executable(const marker& m, int fd, bool sealed) {
   if (sealed) {
     std::call_once(s.sealed_once, [&s, fd] {
       s.sealed_exe_fd = fd;
-      s.sealed_kind = ::fcntl(fd, F_GET_SEALS) >= 0 ? sealed_exe_copy::memfd : sealed_exe_copy::tmpfile;
+      s.sealed_kind.store(::fcntl(fd, F_GET_SEALS) >= 0 ? sealed_exe_copy::memfd : sealed_exe_copy::tmpfile,
+                          std::memory_order_release);
     });
   }
 }

@@ -127,36 +127,47 @@ std::optional<int> exit_status_from_pidfd(int pidfd) {
   return std::nullopt;
 }
 
-// A reply the child left in the request buffer (when it did not use the socket). Read once
-// the child is gone, and copied before it is parsed: nothing can change the bytes under the
-// parser, not even a process the child left holding the buffer.
-void take_reply_from_buffer(process_state& s) {
-  if (!s.request || !s.reply.empty() || s.reply_malformed || s.result_too_large) return;
+// A reply the child left in the request buffer (when it did not use the socket): where it is
+// and what its header announces; `at` is null when there is none (the buffer was cleared for
+// this call, so its magic is there only if this child wrote it).
+struct buffered_reply {
+  const char* at = nullptr;
+  std::uint64_t declared = 0;
+  std::size_t room = 0;  // bytes after the header
+};
+
+buffered_reply find_buffered_reply(process_state& s) noexcept {
+  if (!s.request) return {};
   const std::size_t offset = runtime::reply_offset(s.request.frame_size());
   const std::size_t capacity = s.request.capacity();
-  if (offset > capacity || capacity - offset < runtime::reply_header_size) return;
+  if (offset > capacity || capacity - offset < runtime::reply_header_size) return {};
   const char* at = s.request.data() + offset;
-  char header[runtime::reply_header_size];
-  std::memcpy(header, at, sizeof header);
-  if (std::memcmp(header, "GFR1", 4) != 0) return;  // nothing there: the buffer was cleared for this call
-  std::uint64_t declared = 0;
-  std::memcpy(&declared, header + 8, sizeof declared);
-  if (declared > s.max_result_bytes) {
+  if (std::memcmp(at, "GFR1", 4) != 0) return {};
+  buffered_reply r{at, 0, capacity - offset - runtime::reply_header_size};
+  std::memcpy(&r.declared, at + 8, sizeof r.declared);
+  // Before anything can throw: the pool must clear these bytes before the buffer's next call.
+  s.request.child_wrote(offset + runtime::reply_header_size + static_cast<std::size_t>(std::min<std::uint64_t>(r.declared, r.room)));
+  return r;
+}
+
+// Takes the reply out of the buffer, once the child is gone, copying it before it is parsed:
+// nothing can change the bytes under the parser, not even a process the child left holding
+// the buffer.
+void take_buffered_reply(process_state& s, const buffered_reply& r) {
+  if (r.at == nullptr || !s.reply.empty() || s.reply_malformed || s.result_too_large) return;
+  if (r.declared > s.max_result_bytes) {
     s.result_too_large = true;
-  } else if (declared > capacity - offset - runtime::reply_header_size) {
-    s.reply.assign(header, sizeof header);  // announces more than the buffer holds: a bad reply
+  } else if (r.declared > r.room) {
+    s.reply.assign(r.at, runtime::reply_header_size);  // announces more than the buffer holds: a bad reply
   } else {
-    s.reply.assign(header, sizeof header);
-    s.reply.append(at + sizeof header, static_cast<std::size_t>(declared));
+    s.reply.assign(r.at, runtime::reply_header_size + static_cast<std::size_t>(r.declared));
   }
-  s.request.child_wrote(offset + runtime::reply_header_size +
-                        static_cast<std::size_t>(std::min<std::uint64_t>(declared, capacity)));
 }
 
 void reap(process_state& s) {
   siginfo_t info{};
   const int wait_errno = runtime::reap_pidfd(s.pidfd.get(), info);
-  take_reply_from_buffer(s);
+  take_buffered_reply(s, find_buffered_reply(s));
   s.child_end.reset();
   s.request.reset();  // the child's memory, and with it its mapping of the request, is gone
   if (wait_errno != 0) {
@@ -228,10 +239,7 @@ std::string signal_name(int sig) {
 void reap_quietly(process_state& s) noexcept {
   siginfo_t info{};
   runtime::reap_pidfd(s.pidfd.get(), info);
-  try {
-    take_reply_from_buffer(s);  // if only to learn what to clear before the buffer's next call
-  } catch (...) {
-  }
+  find_buffered_reply(s);  // to learn what to clear before the buffer's next call
   s.child_end.reset();
   s.request.reset();
 }

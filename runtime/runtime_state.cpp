@@ -1,6 +1,7 @@
 #include "runtime_state.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <string>
 
 #include <dlfcn.h>
@@ -103,15 +104,17 @@ int readonly_tmpfile_copy(int in) noexcept {
   for (const char* dir : dirs) {
     struct statvfs fs {};
     if (dir == nullptr || *dir != '/' || ::statvfs(dir, &fs) != 0 || (fs.f_flag & (ST_NOEXEC | ST_RDONLY)) != 0) continue;
-    const int out = ::open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0500);
+    // Executable by anyone: a child may exec it after changing its uid.
+    const int out = ::open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0555);
     if (out < 0) {
       err = errno;
       continue;
     }
     int readonly = -1;
     if (copy_file(in, out)) {
-      const std::string path = "/proc/self/fd/" + std::to_string(out);
-      readonly = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      char path[32];
+      std::snprintf(path, sizeof path, "/proc/self/fd/%d", out);
+      readonly = ::open(path, O_RDONLY | O_CLOEXEC);
     }
     err = errno;
     ::close(out);
@@ -132,26 +135,27 @@ int sealed_exe_fd() noexcept {
       return;
     }
     // The O_PATH descriptor cannot be read; its /proc link reopens the very same inode.
-    const std::string path = "/proc/self/fd/" + std::to_string(exe);
-    const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    char path[32];
+    std::snprintf(path, sizeof path, "/proc/self/fd/%d", exe);
+    const int in = ::open(path, O_RDONLY | O_CLOEXEC);
     if (in < 0) {
       s.sealed_errno = errno;
       return;
     }
     int out = sealed_memfd_copy(in);
-    const int memfd_errno = errno;
-    s.sealed_kind = sealed_exe_copy::memfd;
-    if (out < 0 && memfd_errno == EACCES) {
+    sealed_exe_copy kind = sealed_exe_copy::memfd;
+    if (out < 0 && errno == EACCES) {
       out = readonly_tmpfile_copy(in);
-      s.sealed_kind = sealed_exe_copy::tmpfile;
+      kind = sealed_exe_copy::tmpfile;
     }
-    const int err = out < 0 ? memfd_errno : 0;
+    const int err = errno;
     ::close(in);
     s.sealed_exe_fd = above_stdio(out);
     if (s.sealed_exe_fd < 0) {
-      s.sealed_kind = sealed_exe_copy::not_made;
-      s.sealed_errno = err != 0 ? err : errno;
+      s.sealed_errno = out < 0 ? err : errno;
+      return;
     }
+    s.sealed_kind.store(kind, std::memory_order_release);
   });
   return s.sealed_exe_fd;
 }
@@ -177,8 +181,7 @@ int above_stdio(int fd) noexcept {
 namespace gofork {
 
 sealed_exe_copy sealed_exe_copy_in_use() noexcept {
-  runtime::runtime_state& s = runtime::state();
-  return s.sealed_exe_fd >= 0 ? s.sealed_kind : sealed_exe_copy::not_made;
+  return runtime::state().sealed_kind.load(std::memory_order_acquire);
 }
 
 }  // namespace gofork

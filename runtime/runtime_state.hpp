@@ -23,7 +23,7 @@ struct runtime_state {
   std::once_flag sealed_once;
   int sealed_exe_fd = -1;  // a sealed memfd copy of the executable, see sealed_exe_fd()
   int sealed_errno = 0;
-  sealed_exe_copy sealed_kind = sealed_exe_copy::not_made;
+  std::atomic<sealed_exe_copy> sealed_kind{sealed_exe_copy::not_made};  // set once sealed_exe_fd is
 };
 
 // The table of functions a child can run.

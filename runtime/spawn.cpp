@@ -28,6 +28,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <gofork/detail/codec.hpp>
@@ -171,9 +172,56 @@ struct child_plan {
 };
 
 // The child shares the parent's memory until exec, so it makes raw system calls only: libc
-// wrappers may take locks or signal other threads (setuid), and sanitizer interceptors would
-// update the parent's bookkeeping (TSan's fd and signal tables) from the child.
-#define GOFORK_SYS(...) ::syscall(__VA_ARGS__)
+// wrappers may take locks or signal other threads (setuid), sanitizer interceptors would
+// update the parent's bookkeeping (TSan's fd and signal tables) from the child, and even
+// syscall() writes errno — the launching thread's own errno (the child has no TLS of its own),
+// which that thread may be using meanwhile when a launch writes id maps. So these go straight
+// to the kernel and return -errno.
+GOFORK_NO_SANITIZE inline long raw_syscall(long n, long a, long b, long c, long d, long e, long f) {
+#if defined(__x86_64__)
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  long result;
+  __asm__ volatile("syscall"
+                   : "=a"(result)
+                   : "0"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return result;
+#elif defined(__aarch64__)
+  register long x8 __asm__("x8") = n;
+  register long x0 __asm__("x0") = a;
+  register long x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c;
+  register long x3 __asm__("x3") = d;
+  register long x4 __asm__("x4") = e;
+  register long x5 __asm__("x5") = f;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory", "cc");
+  return x0;
+#else
+  const long result = ::syscall(n, a, b, c, d, e, f);
+  return result < 0 ? -errno : result;
+#endif
+}
+
+template <class T>
+GOFORK_NO_SANITIZE inline long syscall_argument(T value) {
+  if constexpr (std::is_null_pointer_v<T>) {
+    return 0;
+  } else if constexpr (std::is_pointer_v<T>) {
+    return reinterpret_cast<long>(value);
+  } else {
+    return static_cast<long>(value);
+  }
+}
+
+// A system call from the child: the result, or -errno.
+template <class... Args>
+GOFORK_NO_SANITIZE inline long sys(long number, Args... args) {
+  static_assert(sizeof...(Args) <= 6);
+  const long a[6] = {syscall_argument(args)...};
+  return raw_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
 
 // The kernel's struct sigaction, as rt_sigaction takes it.
 struct kernel_sigaction {
@@ -184,19 +232,19 @@ struct kernel_sigaction {
 };
 
 GOFORK_NO_SANITIZE long mark_cloexec_range(unsigned first, unsigned last) {
-  return first <= last ? GOFORK_SYS(SYS_close_range, first, last, CLOSE_RANGE_CLOEXEC) : 0;
+  return first <= last ? sys(SYS_close_range, first, last, CLOSE_RANGE_CLOEXEC) : 0;
 }
 
 // Without close_range (Linux < 5.11, or a seccomp filter): walk /proc/self/fd with getdents64,
 // or, without /proc, every number below the descriptor limit.
 GOFORK_NO_SANITIZE void mark_cloexec_by_walking(const int (&keep)[3], unsigned long top) {
   auto mark = [&keep](long fd) {
-    if (fd > 2 && fd != keep[0] && fd != keep[1] && fd != keep[2]) GOFORK_SYS(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+    if (fd > 2 && fd != keep[0] && fd != keep[1] && fd != keep[2]) sys(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
   };
-  const long dir = GOFORK_SYS(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const long dir = sys(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     alignas(8) char buffer[2048];
-    for (long n; (n = GOFORK_SYS(SYS_getdents64, dir, buffer, sizeof buffer)) > 0;) {
+    for (long n; (n = sys(SYS_getdents64, dir, buffer, sizeof buffer)) > 0;) {
       for (long at = 0; at < n;) {
         // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
         unsigned short reclen;
@@ -212,16 +260,19 @@ GOFORK_NO_SANITIZE void mark_cloexec_by_walking(const int (&keep)[3], unsigned l
         at += reclen;
       }
     }
-    GOFORK_SYS(SYS_close, dir);
+    sys(SYS_close, dir);
     return;
   }
   for (unsigned long fd = 3; fd < top; ++fd) mark(static_cast<long>(fd));
 }
 
 // Runs in the clone, in the documented order. Returns only through exec or exit_group.
+// GOFORK_SYS keeps the last result, so a failed step reports its errno.
+#define GOFORK_SYS(...) (result = sys(__VA_ARGS__))
 GOFORK_NO_SANITIZE int run_in_child(void* raw) {
   child_plan& plan = *static_cast<child_plan*>(raw);
   const char* stage = nullptr;
+  long result = 0;
   // Handlers first, mask last: a signal delivered in between must not run a parent's handler
   // on this shared memory.
   const kernel_sigaction default_action{SIG_DFL, 0, nullptr, 0};
@@ -231,7 +282,7 @@ GOFORK_NO_SANITIZE int run_in_child(void* raw) {
   if (plan.sync_fd >= 0) {
     char byte;
     long r;
-    while ((r = GOFORK_SYS(SYS_read, plan.sync_fd, &byte, 1)) < 0 && errno == EINTR) {
+    while ((r = GOFORK_SYS(SYS_read, plan.sync_fd, &byte, 1)) == -EINTR) {
     }
     if (r != 1) {
       stage = "wait for user namespace id maps";
@@ -324,11 +375,12 @@ GOFORK_NO_SANITIZE int run_in_child(void* raw) {
   GOFORK_SYS(SYS_execveat, plan.exe_fd, "", plan.argv, plan.envp, AT_EMPTY_PATH);
   stage = "execveat";
 failed:
-  plan.failed_errno = errno;
+  plan.failed_errno = result < 0 ? static_cast<int>(-result) : EIO;
   plan.failed_stage = stage;
   GOFORK_SYS(SYS_exit_group, 127);
   return 127;
 }
+#undef GOFORK_SYS
 
 std::vector<char*> pointers(std::vector<std::string>& strings) {
   std::vector<char*> out;
@@ -338,20 +390,13 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return out;
 }
 
-// The child's environment: pointers to the parent's own entries (no copies), then the
-// overrides and the marker, whose text lives in `own`.
-std::vector<char*> child_environment(const options& opts, const std::string& marker_text,
+// The child's environment: pointers to the parent's own entries, then the overrides and the
+// marker, whose text lives in `own`. With `copy_inherited` the parent's entries are copied into
+// `own` too, for a launch whose child execs long after this returns (pdeathsig's spawner
+// thread, id maps): a user's putenv string may change by then.
+std::vector<char*> child_environment(const options& opts, const std::string& marker_text, bool copy_inherited,
                                      std::vector<std::string>& own) {
-  own.reserve(opts.env.size() + 1);
-  for (const auto& [name, value] : opts.env) {
-    if (name.empty() || name.find('=') != std::string::npos || name == runtime::marker_variable) {
-      fail("environment variable name '" + name + "' is not allowed", EINVAL);
-    }
-    own.push_back(name + "=" + value);
-  }
   const std::string marker_prefix = std::string(runtime::marker_variable) + "=";
-  own.push_back(marker_prefix + marker_text);
-
   std::vector<char*> env;
   if (!opts.clear_env) {
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -361,7 +406,18 @@ std::vector<char*> child_environment(const options& opts, const std::string& mar
       env.push_back(*e);
     }
   }
-  for (std::string& entry : own) env.push_back(entry.data());
+  // Reserved first: the pointers into `own` must not move.
+  own.reserve((copy_inherited ? env.size() : 0) + opts.env.size() + 1);
+  if (copy_inherited) {
+    for (char*& entry : env) entry = own.emplace_back(entry).data();
+  }
+  for (const auto& [name, value] : opts.env) {
+    if (name.empty() || name.find('=') != std::string::npos || name == runtime::marker_variable) {
+      fail("environment variable name '" + name + "' is not allowed", EINVAL);
+    }
+    env.push_back(own.emplace_back(name + "=" + value).data());
+  }
+  env.push_back(own.emplace_back(marker_prefix + marker_text).data());
   env.push_back(nullptr);
   return env;
 }
@@ -395,27 +451,56 @@ std::string format_map(const std::vector<id_map>& map) {
 // Where a child runs until its exec. One per launching thread, kept: the thread waits for the
 // exec (CLONE_VFORK, or the exec pipe) before it can launch again, and a kept stack spares each
 // launch an mmap, a munmap (a TLB shootdown across the other threads' CPUs) and fresh pages.
-struct child_stack {
+// Launches after the thread's kept stack is gone (from a later thread_local or static
+// destructor) map one of their own.
+class child_stack {
+ public:
   static constexpr std::size_t size = 128 * 1024;
-  void* base = nullptr;
-  child_stack() = default;
+
+  child_stack() {
+    if (!kept_gone && kept_stack().base != nullptr) {
+      base_ = kept_stack().base;
+      return;
+    }
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) fail("mmap child stack", errno);
+    base_ = p;
+    if (kept_gone) {
+      own_ = true;
+    } else {
+      kept_stack().base = p;
+    }
+  }
+  ~child_stack() {
+    if (own_) ::munmap(base_, size);
+  }
   child_stack(const child_stack&) = delete;
   child_stack& operator=(const child_stack&) = delete;
-  ~child_stack() {
-    if (base != nullptr) ::munmap(base, size);
-  }
-};
 
-// nullptr with errno set when it cannot be mapped.
-void* this_threads_child_stack() {
-  static thread_local child_stack stack;
-  if (stack.base == nullptr) {
-    void* p = ::mmap(nullptr, child_stack::size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (p == MAP_FAILED) return nullptr;
-    stack.base = p;
+  char* top() const noexcept { return static_cast<char*>(base_) + size; }
+
+ private:
+  struct kept {
+    void* base = nullptr;
+    kept() = default;
+    kept(const kept&) = delete;
+    kept& operator=(const kept&) = delete;
+    ~kept() {
+      if (base != nullptr) ::munmap(base, size);
+      kept_gone = true;
+    }
+  };
+  static kept& kept_stack() {
+    static thread_local kept k;
+    return k;
   }
-  return stack.base;
-}
+  // Trivially destructible, so it can be read after kept's destructor ran.
+  static thread_local bool kept_gone;
+
+  void* base_ = nullptr;
+  bool own_ = false;
+};
+thread_local bool child_stack::kept_gone = false;
 
 // clone → the child runs run_in_child → exec. Without id maps to write, CLONE_VFORK keeps this
 // thread parked until the exec, the cheapest way; with them the parent must act while the child
@@ -435,8 +520,7 @@ launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups)
     plan.sync_fd = sync_read.get();
   }
 
-  void* stack = this_threads_child_stack();
-  if (stack == nullptr) fail("mmap child stack", errno);
+  const child_stack stack;
 
   // All signals blocked across clone: the child starts with none deliverable until it has
   // reset every handler.
@@ -445,7 +529,7 @@ launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups)
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   int pidfd = -1;
   const int flags = CLONE_VM | CLONE_PIDFD | (write_maps ? 0 : CLONE_VFORK) | opts.clone_flags;
-  pid_t pid = __clone(run_in_child, static_cast<char*>(stack) + child_stack::size, flags, &plan, &pidfd);
+  pid_t pid = __clone(run_in_child, stack.top(), flags, &plan, &pidfd);
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) fail("clone", clone_errno);
@@ -594,7 +678,8 @@ process_state_ptr spawn(const options& opts, const char* function_id, const argu
 
   std::vector<std::string> argv_strings = opts.argv.empty() ? std::vector<std::string>{rt.argv0} : opts.argv;
   std::vector<std::string> env_strings;
-  std::vector<char*> envp = child_environment(opts, runtime::format_marker(m), env_strings);
+  const bool late_exec = opts.pdeathsig != 0 || !opts.uid_map.empty() || !opts.gid_map.empty();
+  std::vector<char*> envp = child_environment(opts, runtime::format_marker(m), late_exec, env_strings);
   std::vector<char*> argv = pointers(argv_strings);
 
   child_plan plan;
@@ -636,8 +721,15 @@ process_state_ptr spawn(const options& opts, const char* function_id, const argu
   process_state_ptr state(new process_state);
   if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) fail("fcntl channel", errno);
 
-  launched child = opts.pdeathsig != 0 ? on_spawner_thread([&] { return clone_child(plan, opts, deny_setgroups); })
-                                       : clone_child(plan, opts, deny_setgroups);
+  launched child;
+  try {
+    child = opts.pdeathsig != 0 ? on_spawner_thread([&] { return clone_child(plan, opts, deny_setgroups); })
+                                : clone_child(plan, opts, deny_setgroups);
+  } catch (...) {
+    // A child that got as far as its exec may have left a reply anywhere in the buffer.
+    request.child_wrote(request.capacity());
+    throw;
+  }
 
   state->pid = child.pid;
   state->pidfd = std::move(child.pidfd);

@@ -140,6 +140,14 @@ std::vector<std::string> sealed_report_without_executable_memfds() {
                    : copy == gofork::sealed_exe_copy::memfd ? "memfd"
                                                             : "not_made");
   report.push_back(executable_memfd);
+  // The copy must stay executable for a child that gives up root first.
+  o.uid = 65534;
+  o.gid = 65534;
+  try {
+    report.push_back(std::to_string(fork_square(o, 7).get()));
+  } catch (const std::exception& e) {
+    report.push_back(e.what());
+  }
   return report;
 }
 

@@ -27,7 +27,8 @@ namespace attr {
 // opens for writing, and PR_GET_DUMPABLE.
 [[gofork::forkable]] std::vector<std::string> executable_report();
 // executable_report of a sealed_exe child launched where vm.memfd_noexec=2 (set in this
-// child's own pid namespace), then the copy kind and what memfd_create(MFD_EXEC) said there.
+// child's own pid namespace), then the copy kind, what memfd_create(MFD_EXEC) said there, and
+// square(7) from a sealed_exe child running as uid 65534.
 // A single string when the sysctl cannot be set.
 [[gofork::forkable]] std::vector<std::string> sealed_report_without_executable_memfds();
 // Sends the test (through stdin, a unix socket) a seccomp listener that holds every

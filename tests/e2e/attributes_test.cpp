@@ -350,7 +350,8 @@ TEST_F(attributes, sealed_executable_mode_without_executable_memfds) {
   o.clone_flags = CLONE_NEWPID;  // the sysctl is per pid namespace: the test's own stays as it is
   const std::vector<std::string> report = attr::fork_sealed_report_without_executable_memfds(o).get();
   if (report.size() == 1) GTEST_SKIP() << report[0] << " (a kernel before 6.3?)";
-  ASSERT_EQ(report.size(), 6u);
+  ASSERT_EQ(report.size(), 7u);
+  EXPECT_EQ(report[6], "49") << "a child that changed its uid could not exec the copy";
   EXPECT_EQ(report[5], std::strerror(EACCES)) << "memfd_create(MFD_EXEC) under vm.memfd_noexec=2";
   EXPECT_EQ(report[4], "tmpfile");
   EXPECT_EQ(report[0].rfind("/memfd:", 0), std::string::npos) << report[0];
