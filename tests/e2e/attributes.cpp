@@ -6,6 +6,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -181,9 +182,16 @@ void launch_held_before_pdeathsig() {
   for (;;) ::pause();  // not reached while the listener holds the child
 }
 
-void launch_and_wait_to_be_killed() {
+void launch_and_wait_to_be_killed(bool in_namespaces) {
   gofork::options o;
   o.pdeathsig = SIGKILL;
+  if (in_namespaces) {
+    o.clone_flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET;
+    o.uid_map = {{0, 100000, 65536}};
+    o.gid_map = {{0, 100000, 65536}};
+    o.uid = 0;
+    o.gid = 0;
+  }
   auto p = fork_sleep_forever(o);
   const int pid = p.pid();
   p.detach();

@@ -34,8 +34,9 @@ namespace attr {
 // Sends the test (through stdin, a unix socket) a seccomp listener that holds every
 // prctl(PR_SET_PDEATHSIG), then launches sleep_forever with a pdeathsig: the launch never ends.
 [[gofork::forkable]] void launch_held_before_pdeathsig();
-// Launches sleep_forever with pdeathsig SIGKILL, sends its pid to the test through stdin (a
-// unix socket), and waits to be killed.
-[[gofork::forkable]] void launch_and_wait_to_be_killed();
+// Launches sleep_forever with pdeathsig SIGKILL (in new user, pid, mount and network
+// namespaces if asked), sends its pid to the test through stdin (a unix socket), and waits to
+// be killed.
+[[gofork::forkable]] void launch_and_wait_to_be_killed(bool in_namespaces);
 
 }  // namespace attr

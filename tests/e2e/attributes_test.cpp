@@ -249,12 +249,8 @@ TEST_F(attributes, the_child_dies_with_its_parent) {
 // Waits (a minute at most) for the orphan behind `pidfd`, re-parented to this subreaper, to
 // end by SIGKILL; reaps it either way and stops being a subreaper.
 void expect_orphan_killed(int pidfd) {
-  pollfd ended{pidfd, POLLIN, 0};
-  const bool gone = ::poll(&ended, 1, 60'000) == 1;
-  if (!gone) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
   siginfo_t info{};
-  EXPECT_EQ(::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL), 0);
-  ::close(pidfd);
+  const bool gone = gofork_test::wait_for_orphan(pidfd, info);
   ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
   EXPECT_TRUE(gone) << "the orphaned child lived on";
   EXPECT_EQ(info.si_code, CLD_KILLED);
@@ -297,25 +293,26 @@ TEST_F(attributes, a_parent_dying_before_pdeathsig_is_armed_still_ends_the_child
 }
 
 // T32: the middle process is killed (SIGKILL, no chance to clean up); its child, launched
-// with pdeathsig SIGKILL, must end with it.
+// with pdeathsig SIGKILL, must end with it. T45: also when that child is in new user, pid,
+// mount and network namespaces.
 TEST_F(attributes, a_child_dies_when_its_parent_is_killed) {
-  int sockets[2];
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
-  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);  // the orphan comes to this process
-  gofork::options o;
-  o.in = gofork::redirect::fd(sockets[1]);
-  auto middle = attr::fork_launch_and_wait_to_be_killed(o);
-  ::close(sockets[1]);
-  pollfd ready{sockets[0], POLLIN, 0};
-  int grandchild = 0;
-  const bool told = ::poll(&ready, 1, 60'000) == 1 && ::recv(sockets[0], &grandchild, sizeof grandchild, MSG_WAITALL) == sizeof grandchild;
-  ::close(sockets[0]);
-  const int child = told ? static_cast<int>(::syscall(SYS_pidfd_open, grandchild, 0)) : -1;
-  middle.kill(SIGKILL);
-  EXPECT_EQ(middle.wait().signal(), SIGKILL);
-  ASSERT_GE(child, 0) << "the middle process did not report its child";
-
-  expect_orphan_killed(child);
+  for (bool in_namespaces : {false, true}) {
+    if (in_namespaces && ::geteuid() != 0) GTEST_SKIP() << "namespaces need root (CI runs the tests as root)";
+    int sockets[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
+    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);  // the orphan comes to this process
+    gofork::options o;
+    o.in = gofork::redirect::fd(sockets[1]);
+    auto middle = attr::fork_launch_and_wait_to_be_killed(o, in_namespaces);
+    ::close(sockets[1]);
+    const int grandchild = gofork_test::receive_int(sockets[0]);
+    ::close(sockets[0]);
+    const int child = grandchild > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, grandchild, 0)) : -1;
+    middle.kill(SIGKILL);
+    EXPECT_EQ(middle.wait().signal(), SIGKILL);
+    ASSERT_GE(child, 0) << "the middle process did not report its child";
+    expect_orphan_killed(child);
+  }
 }
 
 // T47: the sealed-executable mode.

@@ -121,6 +121,15 @@ int orphan_streaming_child() {
   return pid;
 }
 
+// Launches a child that sends a 64 MiB result, tells the test its pid through stdin (a unix
+// socket), and waits to be killed without ever reading the result.
+void stream_unread_until_killed() {
+  auto p = gofork::fork<std::string>("big_result", std::uint64_t{64} << 20);
+  const int pid = p.pid();
+  if (::send(0, &pid, sizeof pid, MSG_NOSIGNAL) != sizeof pid) throw std::runtime_error("sending the pid failed");
+  for (;;) ::pause();
+}
+
 // Moves itself into the memory cgroup `dir`, then launches a child that touches 1 GiB.
 std::string launch_in_memory_cgroup(std::string dir) {
   std::ofstream(dir + "/cgroup.procs") << ::getpid() << std::flush;
@@ -580,6 +589,30 @@ TEST_F(hardening, a_child_whose_parent_died_mid_result_ends) {
   EXPECT_EQ(info.si_status, 122);  // the reply could not be sent
 }
 
+// T36, the hard way: the parent is SIGKILLed while its child has a 64 MiB result to send and
+// nobody reading it. The child's writes fail (EPIPE) and it ends instead of blocking forever.
+TEST_F(hardening, a_child_whose_parent_is_killed_mid_result_ends) {
+  int sockets[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);  // the orphan comes to this process
+  gofork::options o;
+  o.in = gofork::redirect::fd(sockets[1]);
+  auto middle = gofork::fork(o, "stream_unread_until_killed");
+  ::close(sockets[1]);
+  const int streamer = gofork_test::receive_int(sockets[0]);
+  ::close(sockets[0]);
+  const int child = streamer > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, streamer, 0)) : -1;
+  middle.kill(SIGKILL);
+  EXPECT_EQ(middle.wait().signal(), SIGKILL);
+  ASSERT_GE(child, 0) << "the middle process did not report its child";
+  siginfo_t info{};
+  const bool gone = gofork_test::wait_for_orphan(child, info);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  EXPECT_TRUE(gone) << "the child blocked forever on its result";
+  EXPECT_EQ(info.si_code, CLD_EXITED);
+  EXPECT_EQ(info.si_status, 122);  // the reply could not be sent
+}
+
 // T12/T13: a thousand launches failing before exec leave no child and no descriptor.
 TEST_F(hardening, failed_launches_leave_nothing_behind) {
   gofork::options o;
@@ -784,6 +817,7 @@ int main(int argc, char** argv) {
   gofork::register_function("launch_in_memory_cgroup", &launch_in_memory_cgroup);
   gofork::register_function("orphan_streaming_child", &orphan_streaming_child);
   gofork::register_function("big_result_after_parent_death", &big_result_after_parent_death);
+  gofork::register_function("stream_unread_until_killed", &stream_unread_until_killed);
   gofork::init(argc, argv);
   // A private, empty TMPDIR (inherited by every child) to prove nothing is left in one.
   char tmp[] = "/tmp/gofork-hardening-XXXXXX";

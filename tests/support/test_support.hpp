@@ -3,8 +3,11 @@
 
 #include <dirent.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -66,6 +69,27 @@ inline int receive_descriptor(int socket) {
   int fd = -1;
   std::memcpy(&fd, CMSG_DATA(rights), sizeof fd);
   return fd;
+}
+
+// Waits up to a minute for one int (a pid, say) on a socket; -1 if none came.
+inline int receive_int(int socket) {
+  pollfd ready{socket, POLLIN, 0};
+  int value = -1;
+  if (::poll(&ready, 1, 60'000) != 1 || ::recv(socket, &value, sizeof value, MSG_WAITALL) != sizeof value) return -1;
+  return value;
+}
+
+// Waits up to a minute for the process behind `pidfd` — an orphan re-parented to this process,
+// a subreaper — to end, kills it if it does not, reaps it and closes `pidfd`. True if it ended
+// by itself; `info` tells how.
+inline bool wait_for_orphan(int pidfd, siginfo_t& info) {
+  pollfd ended{pidfd, POLLIN, 0};
+  const bool gone = ::poll(&ended, 1, 60'000) == 1;
+  if (!gone) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+  info = siginfo_t{};
+  EXPECT_EQ(::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL), 0);
+  ::close(pidfd);
+  return gone;
 }
 
 // No child of this process exists, running or zombie.
