@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -38,6 +39,39 @@ struct outcome {
 constexpr char stdin_text[] = "not for gofork\n";
 constexpr int stdin_consumed = 94;  // the forger's status when the program read its stdin
 
+// Runs `body` in a forked process with stdout and stderr captured; its return value is the
+// exit status.
+outcome run_captured(const std::function<int()>& body) {
+  int capture[2];
+  if (::pipe(capture) != 0) return {};
+  pid_t runner = ::fork();
+  if (runner == 0) {
+    ::dup2(capture[1], 1);
+    ::dup2(capture[1], 2);
+    ::_exit(body());
+  }
+  ::close(capture[1]);
+  outcome result;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(capture[0], buf, sizeof buf)) > 0;) result.output.append(buf, static_cast<std::size_t>(n));
+  ::close(capture[0]);
+  int status = 0;
+  ::waitpid(runner, &status, 0);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// Runs `program` with `argv` and `envp` and returns its status (100 + signal if killed).
+int run_and_wait(const std::string& program, char* const* argv, char* const* envp) {
+  pid_t target;
+  if (::posix_spawn(&target, program.c_str(), nullptr, nullptr, argv, envp) != 0) return 93;
+  int status = 0;
+  ::waitpid(target, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+bool become(int uid) { return ::setgid(static_cast<gid_t>(uid)) == 0 && ::setuid(static_cast<uid_t>(uid)) == 0; }
+
 // Starts `program` with a forged marker: a socket pair made by this process, a sealed memfd
 // holding a request for twice(21) under `request_nonce`, and a marker naming `marker_nonce`.
 // Runs as `uid` when not -1 (the forger's own identity). `channel`, when given, makes the
@@ -45,23 +79,18 @@ constexpr int stdin_consumed = 94;  // the forger's status when the program read
 // pipe holding stdin_text, which must still be there when it exits.
 outcome run_forged(const std::string& program, const nonce& marker_nonce, const nonce& request_nonce, int uid = -1,
                    int (*channel)() = nullptr) {
-  int capture[2];
-  if (::pipe(capture) != 0) return {};
-  pid_t forger = ::fork();
-  if (forger == 0) {
-    ::dup2(capture[1], 1);
-    ::dup2(capture[1], 2);
-    if (uid >= 0 && (::setgid(static_cast<gid_t>(uid)) != 0 || ::setuid(static_cast<uid_t>(uid)) != 0)) ::_exit(90);
+  return run_captured([&]() -> int {
+    if (uid >= 0 && !become(uid)) return 90;
     int input[2];
-    if (::pipe(input) != 0 || ::write(input[1], stdin_text, sizeof stdin_text - 1) != sizeof stdin_text - 1) ::_exit(96);
+    if (::pipe(input) != 0 || ::write(input[1], stdin_text, sizeof stdin_text - 1) != sizeof stdin_text - 1) return 96;
     ::dup2(input[0], 0);
     int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) ::_exit(91);
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) return 91;
     if (channel != nullptr) pair[1] = channel();
     const std::string args = gofork::detail::encode_arguments(21);
     const std::string frame = gofork::runtime::encode_request_prefix(request_nonce, "twice(int)", args.size()) + args;
     int memfd = ::memfd_create("forged", MFD_ALLOW_SEALING);
-    if (::write(memfd, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) ::_exit(92);
+    if (::write(memfd, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) return 92;
     ::fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
     gofork::runtime::marker m;
     m.call_nonce = marker_nonce;
@@ -71,25 +100,45 @@ outcome run_forged(const std::string& program, const nonce& marker_nonce, const 
     const std::string marker = std::string(gofork::runtime::marker_variable) + "=" + gofork::runtime::format_marker(m);
     char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
     char* envp[] = {const_cast<char*>(marker.c_str()), nullptr};
-    pid_t target;
-    if (::posix_spawn(&target, program.c_str(), nullptr, nullptr, argv, envp) != 0) ::_exit(93);
-    int status = 0;
-    ::waitpid(target, &status, 0);
+    const int status = run_and_wait(program, argv, envp);
     char left[sizeof stdin_text] = {};
     ::fcntl(0, F_SETFL, O_NONBLOCK);
-    if (::read(0, left, sizeof left) != sizeof stdin_text - 1 || std::string(left) != stdin_text) ::_exit(stdin_consumed);
-    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status));
-  }
-  ::close(capture[1]);
-  outcome result;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(capture[0], buf, sizeof buf)) > 0;) result.output.append(buf, static_cast<std::size_t>(n));
-  ::close(capture[0]);
-  int status = 0;
-  ::waitpid(forger, &status, 0);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+    if (::read(0, left, sizeof left) != sizeof stdin_text - 1 || std::string(left) != stdin_text) return stdin_consumed;
+    return status;
+  });
 }
+
+// A setuid-root copy of the probe in a fresh directory, removed with this object; `path` is
+// empty (and `why` says why) where it cannot be made.
+struct setuid_copy {
+  std::string dir, path, why;
+
+  setuid_copy() {
+    if (::geteuid() != 0) {
+      why = "needs root to make a setuid-root copy (CI runs as root)";
+      return;
+    }
+    char name[] = "/tmp/gofork-setuid-XXXXXX";
+    if (::mkdtemp(name) == nullptr) {
+      why = "mkdtemp failed";
+      return;
+    }
+    dir = name;
+    struct statvfs fs {};
+    if (::statvfs(name, &fs) != 0 || (fs.f_flag & ST_NOSUID) != 0) {
+      why = "/tmp is mounted nosuid";
+      return;
+    }
+    ::chmod(name, 0755);
+    std::filesystem::copy_file(GOFORK_PROBE, dir + "/probe");
+    if (::chmod((dir + "/probe").c_str(), 04755) == 0) path = dir + "/probe";
+  }
+  ~setuid_copy() {
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+  }
+  setuid_copy(const setuid_copy&) = delete;
+  setuid_copy& operator=(const setuid_copy&) = delete;
+};
 
 nonce some_nonce(std::uint8_t seed) {
   nonce n{};
@@ -116,24 +165,29 @@ TEST(forgery, a_request_from_another_build_is_refused) {
 // T22: a setuid-root copy started by an unprivileged forger with its own socket refuses to run
 // at all (AT_SECURE: the channel must come from the program's own effective uid).
 TEST(forgery, a_setuid_program_refuses_an_unprivileged_forger) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to make a setuid-root copy (CI runs as root)";
-  char dir[] = "/tmp/gofork-setuid-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir), nullptr);
-  struct statvfs fs {};
-  ASSERT_EQ(::statvfs(dir, &fs), 0);
-  if (fs.f_flag & ST_NOSUID) {
-    std::filesystem::remove_all(dir);
-    GTEST_SKIP() << "/tmp is mounted nosuid";
-  }
-  ::chmod(dir, 0755);
-  const std::string copy = std::string(dir) + "/probe";
-  std::filesystem::copy_file(GOFORK_PROBE, copy);
-  ASSERT_EQ(::chmod(copy.c_str(), 04755), 0);
-  outcome o = run_forged(copy, some_nonce(5), some_nonce(5), 65534);
-  std::filesystem::remove_all(dir);
+  const setuid_copy copy;
+  if (copy.path.empty()) GTEST_SKIP() << copy.why;
+  outcome o = run_forged(copy.path, some_nonce(5), some_nonce(5), 65534);
   EXPECT_EQ(o.status, 121) << o.output;
   EXPECT_NE(o.output.find("refusing to run"), std::string::npos) << o.output;
   EXPECT_EQ(o.output.find("main ran"), std::string::npos) << o.output;
+}
+
+// T22 (a): the same setuid-root copy, started normally by uid 65534, launches its own
+// children, which are secure-exec (AT_SECURE=1) like the program itself.
+TEST(forgery, a_setuid_program_launches_its_own_children) {
+  const setuid_copy copy;
+  if (copy.path.empty()) GTEST_SKIP() << copy.why;
+  outcome o = run_captured([&]() -> int {
+    if (!become(65534)) return 90;
+    char arg[] = "--secure";
+    char* argv[] = {const_cast<char*>(copy.path.c_str()), arg, nullptr};
+    char* envp[] = {nullptr};
+    return run_and_wait(copy.path, argv, envp);
+  });
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("main ran: twice(21) = 42"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("parent AT_SECURE=1 child AT_SECURE=1"), std::string::npos) << o.output;
 }
 
 // T18: a marker whose channel is no socket — a file, a directory, /dev/null, a closed
