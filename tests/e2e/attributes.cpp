@@ -152,6 +152,25 @@ std::vector<std::string> sealed_report_without_executable_memfds() {
   return report;
 }
 
+int attack_own_executable() {
+  const int exe = ::open("/proc/self/exe", O_PATH);
+  int gate[2];
+  if (exe < 0 || ::pipe(gate) != 0) throw std::runtime_error("setting up the attack failed");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // Waits for this process's exit (the end of the pipe closes), so no process runs the
+    // executable any more and ETXTBSY no longer protects it.
+    ::close(gate[1]);
+    if (::dup2(exe, 7) < 0 || ::dup2(gate[0], 8) < 0) ::_exit(90);
+    ::execl("/bin/sh", "sh", "-c", "read -r _ <&8; { printf PWNED >&9; } 9<>/proc/self/fd/7 2>/dev/null && exit 0; exit 3",
+            static_cast<char*>(nullptr));
+    ::_exit(91);
+  }
+  ::close(gate[0]);
+  if (pid < 0) throw std::runtime_error("fork failed");
+  return pid;  // gate[1] closes when this process exits
+}
+
 void launch_held_before_pdeathsig() {
 #if defined(__x86_64__)
   constexpr unsigned arch = AUDIT_ARCH_X86_64;

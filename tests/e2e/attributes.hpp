@@ -31,6 +31,10 @@ namespace attr {
 // square(7) from a sealed_exe child running as uid 65534.
 // A single string when the sysctl cannot be set.
 [[gofork::forkable]] std::vector<std::string> sealed_report_without_executable_memfds();
+// CVE-2019-5736 from the inside: keeps an O_PATH descriptor of /proc/self/exe in a grandchild
+// (/bin/sh) that, once this process has exited, reopens it for writing and writes to it. The
+// grandchild exits 0 if the write went through, 3 if it was refused. Returns its pid.
+[[gofork::forkable]] int attack_own_executable();
 // Sends the test (through stdin, a unix socket) a seccomp listener that holds every
 // prctl(PR_SET_PDEATHSIG), then launches sleep_forever with a pdeathsig: the launch never ends.
 [[gofork::forkable]] void launch_held_before_pdeathsig();

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -337,6 +338,39 @@ TEST_F(attributes, sealed_executable_mode) {
   }
   EXPECT_EQ(copies, 1) << "one sealed copy per process";
   EXPECT_EQ(gofork::sealed_exe_copy_in_use(), gofork::sealed_exe_copy::memfd);
+}
+
+// The whole of a file.
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// T47's CVE-2019-5736 attempt: a sealed child's grandchild reopens the executable it was
+// handed for writing once nothing runs it. The sealed copy refuses the write, and the copy is
+// still byte for byte this program.
+TEST_F(attributes, a_sealed_child_cannot_overwrite_its_executable) {
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);  // the grandchild comes to this process
+  gofork::options o;
+  o.sealed_exe = true;
+  const int grandchild = attr::fork_attack_own_executable(o).get();
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, grandchild, 0));
+  ASSERT_GE(pidfd, 0);
+  siginfo_t info{};
+  EXPECT_TRUE(gofork_test::wait_for_orphan(pidfd, info)) << "the attacking grandchild hung";
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  EXPECT_EQ(info.si_code, CLD_EXITED);
+  EXPECT_EQ(info.si_status, 3) << "the write into the executable went through";
+
+  std::string copy;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(entry.path(), ec).string().find("memfd:gofork-exe") != std::string::npos) {
+      copy = file_bytes(entry.path().string());
+    }
+  }
+  ASSERT_FALSE(copy.empty()) << "no sealed copy found";
+  EXPECT_TRUE(copy == file_bytes("/proc/self/exe")) << "the sealed copy changed";
 }
 
 // T47, where vm.memfd_noexec=2 forbids executable memfds: the copy falls back to a nameless
