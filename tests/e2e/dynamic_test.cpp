@@ -58,6 +58,29 @@ void segfault() {
   *nowhere = 1;
 }
 int exit_seven() { std::exit(7); }
+int exit_zero_at_once() { ::_exit(0); }
+int quick_exit_three() { std::quick_exit(3); }
+
+// What a program the child starts with a plain exec (through the shell) sees of its
+// environment: names only.
+std::string grandchild_environment() {
+  std::string names;
+  if (FILE* env = ::popen("env", "r")) {
+    char line[4096];
+    while (std::fgets(line, sizeof line, env) != nullptr) {
+      names += std::string(line).substr(0, std::string(line).find('=')) + "\n";
+    }
+    ::pclose(env);
+  }
+  return names;
+}
+
+// The environment as a list of entries.
+std::vector<std::string> environment_entries() {
+  std::vector<std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) out.emplace_back(*e);
+  return out;
+}
 int add(int a, int b) { return a + b; }
 void pause_forever() {
   for (;;) ::pause();
@@ -160,24 +183,41 @@ TEST(dynamic, segfault_and_exit_are_reported) {
   EXPECT_EQ(crashed.wait().signal(), SIGSEGV);
   EXPECT_FALSE(crashed.wait().core_dumped());
 
-  auto exited = gofork::fork<int>("exit_seven");
-  EXPECT_EQ(expect_error([&] { exited.get(); }).kind(), gofork::error_kind::child_exited);
-  EXPECT_EQ(exited.wait().code(), 7);
+  // T06: exiting without a result, however and with whatever status (0 included), is child_exited.
+  for (const auto& [function, code] : {std::pair{"exit_seven", 7}, std::pair{"exit_zero_at_once", 0},
+                                       std::pair{"quick_exit_three", 3}}) {
+    auto exited = gofork::fork<int>(function);
+    EXPECT_EQ(expect_error([&] { exited.get(); }).kind(), gofork::error_kind::child_exited) << function;
+    EXPECT_EQ(exited.wait().code(), code) << function;
+  }
   expect_no_children();
 }
 
+// T09: no GOFORK_ variable reaches what a child starts with a plain exec.
+TEST(dynamic, a_grandchild_sees_no_gofork_variable) {
+  const std::string names = gofork::fork<std::string>("grandchild_environment").get();
+  ASSERT_NE(names.find("PATH\n"), std::string::npos) << "the grandchild's environment was not read: " << names;
+  EXPECT_EQ(names.find("GOFORK_"), std::string::npos) << names;
+}
+
+// 800 launches from 8 threads at once, with extra variables for the children; T24: the
+// parent's own environment stays as it was.
 TEST(dynamic, eight_threads_times_a_hundred_spawns) {
+  const std::vector<std::string> before = environment_entries();
+  gofork::options o;
+  o.env = {{"GOFORK_TEST_EXTRA", "1"}, {"HOME", "/nowhere"}};
   std::atomic<int> correct{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([t, &correct] {
+    threads.emplace_back([t, &correct, &o] {
       for (int i = 0; i < 100; ++i) {
-        if (gofork::fork<int>("add", t * 1000, i).get() == t * 1000 + i) ++correct;
+        if (gofork::fork<int>(o, "add", t * 1000, i).get() == t * 1000 + i) ++correct;
       }
     });
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(correct.load(), 800);
+  EXPECT_EQ(environment_entries(), before);
   expect_no_children();
 }
 
@@ -255,6 +295,9 @@ int main(int argc, char** argv) {
   gofork::register_function("make_bytes", &make_bytes);
   gofork::register_function("segfault", &segfault);
   gofork::register_function("exit_seven", &exit_seven);
+  gofork::register_function("exit_zero_at_once", &exit_zero_at_once);
+  gofork::register_function("quick_exit_three", &quick_exit_three);
+  gofork::register_function("grandchild_environment", &grandchild_environment);
   gofork::register_function("add", &add);
   gofork::register_function("pause_forever", &pause_forever);
   gofork::register_function("forge_reply", &forge_reply);

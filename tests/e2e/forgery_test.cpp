@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -78,7 +79,7 @@ bool become(int uid) { return ::setgid(static_cast<gid_t>(uid)) == 0 && ::setuid
 // descriptor the marker names as the channel instead of the socket. The program's stdin is a
 // pipe holding stdin_text, which must still be there when it exits.
 outcome run_forged(const std::string& program, const nonce& marker_nonce, const nonce& request_nonce, int uid = -1,
-                   int (*channel)() = nullptr) {
+                   int (*channel)() = nullptr, bool name_another_parent = false) {
   return run_captured([&]() -> int {
     if (uid >= 0 && !become(uid)) return 90;
     int input[2];
@@ -94,13 +95,19 @@ outcome run_forged(const std::string& program, const nonce& marker_nonce, const 
     ::fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
     gofork::runtime::marker m;
     m.call_nonce = marker_nonce;
-    m.parent = ::getpid();
+    m.parent = name_another_parent ? ::getppid() : ::getpid();
     m.channel_fd = pair[1];
     m.arguments_fd = memfd;
     const std::string marker = std::string(gofork::runtime::marker_variable) + "=" + gofork::runtime::format_marker(m);
     char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
     char* envp[] = {const_cast<char*>(marker.c_str()), nullptr};
     const int status = run_and_wait(program, argv, envp);
+    // What the program sent the forger: a refusal, or nothing when it did not take the call.
+    char reply[4096];
+    ::fcntl(pair[0], F_SETFL, O_NONBLOCK);
+    const ssize_t got = ::read(pair[0], reply, sizeof reply);
+    std::printf("forged channel got %zd bytes\n", got < 0 ? ssize_t{0} : got);
+    std::fflush(stdout);
     char left[sizeof stdin_text] = {};
     ::fcntl(0, F_SETFL, O_NONBLOCK);
     if (::read(0, left, sizeof left) != sizeof stdin_text - 1 || std::string(left) != stdin_text) return stdin_consumed;
@@ -160,6 +167,16 @@ TEST(forgery, a_request_from_another_build_is_refused) {
   outcome o = run_forged(GOFORK_PROBE, some_nonce(3), some_nonce(3));
   EXPECT_EQ(o.status, 121) << o.output;
   EXPECT_NE(o.output.find("different build"), std::string::npos) << o.output;
+}
+
+// T21: a perfect handshake, except that the marker names another process as the parent: the
+// program runs as itself and sends the forger nothing.
+TEST(forgery, a_marker_naming_another_parent_is_not_served) {
+  outcome o = run_forged(GOFORK_PROBE, some_nonce(9), some_nonce(9), -1, nullptr, true);
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_NE(o.output.find("gofork: ignoring stale"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("main ran: twice(21) = 42"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("forged channel got 0 bytes"), std::string::npos) << o.output;
 }
 
 // T22: a setuid-root copy started by an unprivileged forger with its own socket refuses to run
