@@ -99,6 +99,19 @@ std::string try_launch() {
   }
 }
 
+// Tries to launch a child as root: the error, its errno and the stage, or "ok".
+std::string try_launch_as_root() {
+  gofork::options o;
+  o.uid = 0;
+  o.gid = 0;
+  try {
+    gofork::fork<int>(o, "twice", 1).get();
+    return "ok";
+  } catch (const gofork::error& e) {
+    return std::string(gofork::to_string(e.kind())) + " " + std::strerror(e.sys_errno()) + " | " + e.what();
+  }
+}
+
 // Moves itself into the pids cgroup `dir`, then tries to launch; raises the limit by one and
 // tries again.
 std::string launch_in_pids_cgroup(std::string dir) {
@@ -553,6 +566,18 @@ TEST_F(hardening, process_limit_is_spawn_failed_with_eagain) {
   EXPECT_EQ(gofork::fork<std::string>(o, "try_launch").get(), "spawn_failed " + std::string(std::strerror(EAGAIN)));
 }
 
+// T13: an unprivileged process asking for root credentials gets spawn_failed EPERM, naming
+// the first credential step (supplementary groups come first), and no child.
+TEST_F(hardening, an_unprivileged_credential_change_is_spawn_failed_with_eperm) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to uid 65534 (CI runs as root)";
+  gofork::options o;
+  o.uid = 65534;
+  o.gid = 65534;
+  const std::string result = gofork::fork<std::string>(o, "try_launch_as_root").get();
+  EXPECT_EQ(result.rfind("spawn_failed " + std::string(std::strerror(EPERM)), 0), 0u) << result;
+  EXPECT_NE(result.find("setgroups"), std::string::npos) << result;
+}
+
 // T38: a pids cgroup at its limit makes a launch spawn_failed with EAGAIN; with room again,
 // launching works.
 TEST_F(hardening, pids_cgroup_limit_is_spawn_failed_with_eagain) {
@@ -827,6 +852,7 @@ int main(int argc, char** argv) {
   gofork::register_function("orphan_streaming_child", &orphan_streaming_child);
   gofork::register_function("big_result_after_parent_death", &big_result_after_parent_death);
   gofork::register_function("stream_unread_until_killed", &stream_unread_until_killed);
+  gofork::register_function("try_launch_as_root", &try_launch_as_root);
   gofork::init(argc, argv);
   // A private, empty TMPDIR (inherited by every child) to prove nothing is left in one.
   char tmp[] = "/tmp/gofork-hardening-XXXXXX";
