@@ -280,21 +280,27 @@ void print_once_and_launch() {
 }
 void print_x() { std::fputs("x", stdout); }
 
-// T12: with execveat denied by a seccomp filter, a launch is spawn_failed at stage execveat.
+// T12: with execveat denied by a seccomp filter, each of 1000 launches is spawn_failed at stage
+// execveat, and they leave no child and no descriptor behind in the launching process.
 std::string launch_with_exec_denied() {
   deny_system_call(SYS_execveat, EPERM);
+  (void)gofork::release_idle_request_buffers();
+  const int fds_before = count_open_descriptors();
   std::string result;
-  for (int i = 0; i < 100; ++i) {
+  int spawn_failed = 0;
+  for (int i = 0; i < 1000; ++i) {
     try {
       (void)gofork::fork<int>("twice", 1);
       return "launched";
     } catch (const gofork::error& e) {
+      spawn_failed += e.kind() == gofork::error_kind::spawn_failed;
       result = std::string(e.what()) + " errno " + std::to_string(e.sys_errno());
     }
   }
   siginfo_t info{};
   if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | __WALL) != -1 || errno != ECHILD) return "a child was left";
-  return result;
+  return std::to_string(spawn_failed) + " spawn_failed, descriptors +" +
+         std::to_string(count_open_descriptors() - fds_before) + ": " + result;
 }
 
 // T40: a launch from a parent with 2 GiB of touched memory.
@@ -421,7 +427,7 @@ TEST_F(hardening, concurrent_launches_while_descriptors_appear) {
   std::vector<std::thread> launchers;
   for (int t = 0; t < 2; ++t) {
     launchers.emplace_back([&] {
-      for (int i = 0; i < 100; ++i) {
+      for (int i = 0; i < 1000; ++i) {
         auto fds = gofork::fork<std::vector<int>>("descriptors").get();
         bool ok = fds.size() <= 5;
         for (int fd : fds) ok = ok && fd >= 0;
@@ -432,7 +438,7 @@ TEST_F(hardening, concurrent_launches_while_descriptors_appear) {
   for (auto& l : launchers) l.join();
   stop = true;
   churn.join();
-  EXPECT_EQ(clean.load(), 200);
+  EXPECT_EQ(clean.load(), 2000);
 }
 
 // T28: a parent whose standard streams are closed still launches; the channel stays above 2.
@@ -507,12 +513,12 @@ TEST_F(hardening, host_reapers_cannot_steal_exit_statuses) {
     }
     ::sigaction(SIGCHLD, &action, &old);
     int exact = 0;
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 1000; ++i) {
       int code = static_cast<int>(rng() % 256);
       exact += gofork::fork("exit_with", code).wait().code() == code;
     }
     ::sigaction(SIGCHLD, &old, nullptr);
-    EXPECT_EQ(exact, 100) << (variant == 0 ? "waitpid(-1) handler" : "SIGCHLD ignored");
+    EXPECT_EQ(exact, 1000) << (variant == 0 ? "waitpid(-1) handler" : "SIGCHLD ignored");
   }
   std::printf("the host's handler reaped %d of the children first\n", static_cast<int>(reaped_by_host));
 }
@@ -527,7 +533,7 @@ TEST_F(hardening, a_signal_storm_interrupts_nothing) {
     itimerval every_ms{{0, 1000}, {0, 1000}};
     ::setitimer(timer, &every_ms, nullptr);
     int correct = 0;
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 1000; ++i) {
       try {
         correct += gofork::fork<int>("twice", i).get() == 2 * i;
       } catch (const std::exception& e) {
@@ -537,7 +543,7 @@ TEST_F(hardening, a_signal_storm_interrupts_nothing) {
     itimerval off{};
     ::setitimer(timer, &off, nullptr);
     ::sigaction(sig, &old, nullptr);
-    EXPECT_EQ(correct, 200) << (sig == SIGALRM ? "ITIMER_REAL" : "ITIMER_PROF");
+    EXPECT_EQ(correct, 1000) << (sig == SIGALRM ? "ITIMER_REAL" : "ITIMER_PROF");
   }
 }
 
@@ -759,6 +765,7 @@ TEST_F(hardening, stdout_written_before_launches_appears_once) {
 
 TEST_F(hardening, an_exec_failure_is_spawn_failed_and_leaves_nothing) {
   std::string result = gofork::fork<std::string>("launch_with_exec_denied").get();
+  EXPECT_EQ(result.rfind("1000 spawn_failed, descriptors +0: ", 0), 0u) << result;
   EXPECT_NE(result.find("execveat"), std::string::npos) << result;
   EXPECT_NE(result.find("errno " + std::to_string(EPERM)), std::string::npos) << result;
 }
