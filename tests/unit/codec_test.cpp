@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/msgpack_bombs.hpp"
+
 #include <gofork/detail/codec.hpp>
 
 namespace {
@@ -99,35 +101,13 @@ TEST(codec, nesting_deeper_than_64_is_refused) {
 
 namespace {
 
-std::string hex_bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) out += static_cast<char>(b);
-  return out;
-}
-
-std::string repeat(const std::string& piece, std::size_t times) {
-  std::string out;
-  for (std::size_t i = 0; i < times; ++i) out += piece;
-  return out;
-}
+using gofork_test::hex_bytes;
+using gofork_test::repeat;
 
 // The reliability reference's bombs (T15): each is refused, quickly and without a large
 // allocation (the pre-pass never allocates; under ASan a huge allocation would abort).
 TEST(codec, golden_bombs_are_refused) {
-  std::vector<std::string> bombs = {
-      hex_bytes({0xdd, 0xff, 0xff, 0xff, 0xff}),
-      hex_bytes({0xdf, 0xff, 0xff, 0xff, 0xff}),
-      hex_bytes({0xdb, 0xff, 0xff, 0xff, 0xff}),
-      hex_bytes({0xc6, 0xff, 0xff, 0xff, 0xff}),
-      hex_bytes({0xc9, 0xff, 0xff, 0xff, 0xff, 0x01}),
-      repeat(hex_bytes({0xdc, 0xff, 0xff}), 20000),
-      repeat(hex_bytes({0xdd, 0x00, 0xff, 0xff, 0xff}), 50),
-      std::string(200000, '\x91'),
-  };
-  std::string maps;  // 16 levels of maps declaring 65535 keys each
-  for (int i = 0; i < 16; ++i) maps += hex_bytes({0xde, 0xff, 0xff, 0x00});
-  bombs.push_back(maps);
-  for (const std::string& bomb : bombs) {
+  for (const std::string& bomb : gofork_test::msgpack_bombs()) {
     try {
       gofork::detail::parse_frame(bomb, "bomb");
       ADD_FAILURE() << "accepted a bomb of " << bomb.size() << " bytes";
@@ -137,10 +117,9 @@ TEST(codec, golden_bombs_are_refused) {
   }
 }
 
-// T16: every prefix and every single-byte flip of a valid frame decodes correctly or fails
-// with a protocol error — never a crash (the sanitizer builds run this too).
-// A small frame and one of about 10 KB (the reference's size), each cut at every length and
-// with every byte flipped: a protocol error or a complete decode, never anything else.
+// T16: a small frame and one of about 10 KB (the reference's size), each cut at every length
+// and with every byte flipped: a protocol error or a complete decode, never a crash (the
+// sanitizer builds run this too).
 TEST(codec, truncation_and_bit_flip_sweep) {
   std::map<std::string, std::vector<double>> small{{"alpha", {1, 2, 3}}, {"beta", {}}};
   std::map<std::string, std::vector<double>> big;
