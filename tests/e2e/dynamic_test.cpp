@@ -95,10 +95,26 @@ void stubborn(bool ignore_term) {
 }
 
 // Writes junk where the reply belongs (every socket it holds) and exits cleanly.
-void forge_reply() {
+// Writes a bad reply on the channel (the child's only socket) and exits 0: junk, another
+// protocol's magic, a header announcing 100 bytes followed by 10, or an unknown kind.
+void forge_reply(int variant) {
+  std::string reply;
+  auto header = [](const char* magic, char kind, std::uint64_t size) {
+    std::string h(magic, 4);
+    h += kind;
+    h.append(3, '\0');
+    h.append(reinterpret_cast<const char*>(&size), sizeof size);
+    return h;
+  };
+  switch (variant) {
+    case 0: reply = "junk, not a reply"; break;
+    case 1: reply = header("GFR2", 1, 1) + "\xc0"; break;
+    case 2: reply = header("GFR1", 1, 100) + std::string(10, '\xc0'); break;
+    default: reply = header("GFR1", 9, 1) + "\xc0"; break;
+  }
   for (int fd = 3; fd < 64; ++fd) {
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) (void)!::write(fd, "junk, not a reply", 17);
+    if (::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) (void)!::write(fd, reply.data(), reply.size());
   }
   ::_exit(0);
 }
@@ -259,11 +275,15 @@ TEST(dynamic, a_detached_child_is_reaped_in_the_background) {
   expect_no_children();
 }
 
+// T07: junk, a wrong magic (version), a truncated reply and an unknown kind are protocol errors.
 TEST(dynamic, a_malformed_reply_is_protocol) {
-  auto p = gofork::fork("forge_reply");
-  auto e = expect_error([&] { p.get(); });
-  EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
-  EXPECT_NE(std::string(e.what()).find("not a gofork reply"), std::string::npos) << e.what();
+  const char* expected[] = {"not a gofork reply", "not a gofork reply", "truncated", "unknown kind"};
+  for (int variant = 0; variant < 4; ++variant) {
+    auto p = gofork::fork("forge_reply", variant);
+    auto e = expect_error([&] { p.get(); });
+    EXPECT_EQ(e.kind(), gofork::error_kind::protocol) << variant;
+    EXPECT_NE(std::string(e.what()).find(expected[variant]), std::string::npos) << variant << ": " << e.what();
+  }
   expect_no_children();
 }
 
