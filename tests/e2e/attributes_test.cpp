@@ -330,7 +330,7 @@ TEST_F(attributes, sealed_executable_mode) {
   EXPECT_EQ(report[3], "0");
   EXPECT_EQ(attr::fork_executable_report().get().at(3), "1");  // only on request
 
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(attr::fork_square(o, i).get(), i * i);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(attr::fork_square(o, i).get(), i * i);
   int copies = 0;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
     std::error_code ec;

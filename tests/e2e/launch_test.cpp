@@ -143,6 +143,16 @@ TEST_F(launch, wait_for_times_out_then_kill_ends_the_child) {
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->signal(), SIGKILL);
   EXPECT_EQ(expect_error([&] { p.get(); }).kind(), gofork::error_kind::child_signaled);
+  p.kill();  // T04: again, after the reap: nothing is sent (the pid may be another process by now)
+  EXPECT_EQ(p.wait().signal(), SIGKILL);
+}
+
+// T04: a child killed from outside (kill -9 <pid>, not through the handle) is child_signaled.
+TEST_F(launch, a_child_killed_from_outside_is_child_signaled) {
+  auto p = e2e::fork_sleep_forever();
+  ASSERT_EQ(::kill(p.pid(), SIGKILL), 0);
+  EXPECT_EQ(expect_error([&] { p.get(); }).kind(), gofork::error_kind::child_signaled);
+  EXPECT_EQ(p.wait().signal(), SIGKILL);
 }
 
 TEST_F(launch, timeout_kills_and_reports_timed_out) {
