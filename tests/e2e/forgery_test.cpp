@@ -167,6 +167,7 @@ TEST(forgery, a_request_from_another_build_is_refused) {
   outcome o = run_forged(GOFORK_PROBE, some_nonce(3), some_nonce(3));
   EXPECT_EQ(o.status, 121) << o.output;
   EXPECT_NE(o.output.find("different build"), std::string::npos) << o.output;
+  EXPECT_EQ(o.output.find("main ran"), std::string::npos) << o.output;  // T14: main() did not run either
 }
 
 // T21: a perfect handshake, except that the marker names another process as the parent: the
