@@ -511,12 +511,12 @@ launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups)
   if (write_maps) {
     int p[2];
     // A socket pair, so a write to a child that already died is EPIPE, not SIGPIPE.
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) fail("socketpair", errno);
-    sync_read = checked_fd(p[0], "socketpair");
-    sync_write = checked_fd(p[1], "socketpair");
-    if (::pipe2(p, O_CLOEXEC) != 0) fail("pipe", errno);
-    exec_read = checked_fd(p[0], "pipe");
-    exec_write = checked_fd(p[1], "pipe");
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) fail("socketpair for the id maps", errno);
+    sync_read = checked_fd(p[0], "socketpair for the id maps");
+    sync_write = checked_fd(p[1], "socketpair for the id maps");
+    if (::pipe2(p, O_CLOEXEC) != 0) fail("pipe for the exec", errno);
+    exec_read = checked_fd(p[0], "pipe for the exec");
+    exec_write = checked_fd(p[1], "pipe for the exec");
     plan.sync_fd = sync_read.get();
   }
 

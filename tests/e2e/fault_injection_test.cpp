@@ -32,9 +32,12 @@ enum site { none, socketpair_site, memfd_site, getrandom_site, ftruncate_site, s
 
 std::atomic<int> armed{none};
 std::atomic<int> injected_errno{0};
+std::atomic<int> let_through{0};  // calls at the armed site that succeed before the one that fails
 
-// True (once) when `s` is armed: the call fails with the injected errno.
+// True (once) when `s` is armed and its earlier calls have been let through: the call fails
+// with the injected errno.
 bool fire(site s) {
+  if (armed.load() != s || let_through.fetch_sub(1) > 0) return false;
   int expected = s;
   if (!armed.compare_exchange_strong(expected, none)) return false;
   errno = injected_errno;
@@ -99,24 +102,35 @@ struct injection {
   site where;
   const char* name;
   bool needs_capture;
+  int let_through;  // earlier calls at the site that succeed (the N-th call fails)
 };
 
 const injection launch_sites[] = {
-    {socketpair_site, "socketpair", false}, {memfd_site, "memfd_create", false},
-    {getrandom_site, "getrandom", false},   {ftruncate_site, "ftruncate", false},
-    {seal_site, "seal request buffer", false}, {map_buffer_site, "map request buffer", false},
-    {mmap_site, "mmap child stack", false}, {clone_site, "clone", false},
-    {pipe_site, "pipe for captured output", true},
+    {socketpair_site, "socketpair", false, 0}, {memfd_site, "memfd_create", false, 0},
+    {getrandom_site, "getrandom", false, 0},   {ftruncate_site, "ftruncate", false, 0},
+    {seal_site, "seal request buffer", false, 0}, {map_buffer_site, "map request buffer", false, 0},
+    {mmap_site, "mmap child stack", false, 0}, {clone_site, "clone", false, 0},
+    {pipe_site, "pipe for captured output", true, 0},
 };
 
-TEST(fault_injection, every_launch_step_fails_cleanly) {
-  (void)gofork::fork<int>("twice", 1).get();  // warm up: lazily made state is not a leak
-  for (const injection& site : launch_sites) {
+// A launch that writes user-namespace id maps makes a second socket pair (to hold the child
+// until the maps are written) and a pipe (to wait for its exec).
+const injection user_namespace_sites[] = {
+    {socketpair_site, "socketpair for the id maps", false, 1},
+    {pipe_site, "pipe for the exec", false, 0},
+};
+
+// Fails each site in turn with each errno: every failure must be spawn_failed with that errno
+// and the site's name, and leave no child and no descriptor.
+template <std::size_t n>
+void fail_each(const injection (&sites)[n], const gofork::options& base) {
+  for (const injection& site : sites) {
     for (int err : {EMFILE, ENFILE, ENOMEM, EAGAIN, ENOSYS}) {
       const int before = gofork_test::count_open_descriptors();
-      gofork::options o;
+      gofork::options o = base;
       if (site.needs_capture) o.out = gofork::redirect::capture();
       injected_errno = err;
+      let_through = site.let_through;
       armed = site.where;
       // From a new thread each time: a thread maps its child stack at its first launch.
       std::thread([&] {
@@ -137,9 +151,27 @@ TEST(fault_injection, every_launch_step_fails_cleanly) {
   }
 }
 
+TEST(fault_injection, every_launch_step_fails_cleanly) {
+  (void)gofork::fork<int>("twice", 1).get();  // warm up: lazily made state is not a leak
+  fail_each(launch_sites, gofork::options{});
+}
+
+TEST(fault_injection, every_user_namespace_launch_step_fails_cleanly) {
+  gofork::options o;
+  o.clone_flags = CLONE_NEWUSER;
+  o.uid_map = {{0, static_cast<unsigned>(::geteuid()), 1}};
+  try {
+    if (gofork::fork<int>(o, "twice", 2).get() != 4) GTEST_FAIL() << "a launch in a user namespace went wrong";
+  } catch (const gofork::error& e) {
+    GTEST_SKIP() << "no user namespaces here: " << e.what();
+  }
+  fail_each(user_namespace_sites, o);
+}
+
 TEST(fault_injection, interrupted_calls_are_retried) {
   for (site s : {getrandom_site, poll_site, waitid_site}) {
     injected_errno = EINTR;
+    let_through = 0;
     armed = s;
     EXPECT_EQ(gofork::fork<int>("twice", 21).get(), 42) << "site " << s;
     armed = none;
