@@ -502,11 +502,14 @@ class child_stack {
 };
 thread_local bool child_stack::kept_gone = false;
 
+// User-namespace id maps are written by the parent while the child waits before its exec.
+bool writes_id_maps(const options& opts) { return !opts.uid_map.empty() || !opts.gid_map.empty(); }
+
 // clone → the child runs run_in_child → exec. Without id maps to write, CLONE_VFORK keeps this
 // thread parked until the exec, the cheapest way; with them the parent must act while the child
 // waits, so it waits for the exec on a close-on-exec pipe instead.
 launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups) {
-  const bool write_maps = !opts.uid_map.empty() || !opts.gid_map.empty();
+  const bool write_maps = writes_id_maps(opts);
   unique_fd sync_read, sync_write, exec_read, exec_write;
   if (write_maps) {
     int p[2];
@@ -678,7 +681,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, const argu
 
   std::vector<std::string> argv_strings = opts.argv.empty() ? std::vector<std::string>{rt.argv0} : opts.argv;
   std::vector<std::string> env_strings;
-  const bool late_exec = opts.pdeathsig != 0 || !opts.uid_map.empty() || !opts.gid_map.empty();
+  const bool late_exec = opts.pdeathsig != 0 || writes_id_maps(opts);
   std::vector<char*> envp = child_environment(opts, runtime::format_marker(m), late_exec, env_strings);
   std::vector<char*> argv = pointers(argv_strings);
 

@@ -299,18 +299,8 @@ TEST_F(attributes, a_parent_dying_before_pdeathsig_is_armed_still_ends_the_child
 TEST_F(attributes, a_child_dies_when_its_parent_is_killed) {
   for (bool in_namespaces : {false, true}) {
     if (in_namespaces && ::geteuid() != 0) GTEST_SKIP() << "namespaces need root (CI runs the tests as root)";
-    int sockets[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
-    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);  // the orphan comes to this process
-    gofork::options o;
-    o.in = gofork::redirect::fd(sockets[1]);
-    auto middle = attr::fork_launch_and_wait_to_be_killed(o, in_namespaces);
-    ::close(sockets[1]);
-    const int grandchild = gofork_test::receive_int(sockets[0]);
-    ::close(sockets[0]);
-    const int child = grandchild > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, grandchild, 0)) : -1;
-    middle.kill(SIGKILL);
-    EXPECT_EQ(middle.wait().signal(), SIGKILL);
+    const int child = gofork_test::kill_middle_and_adopt(
+        [&](const gofork::options& o) { return attr::fork_launch_and_wait_to_be_killed(o, in_namespaces); });
     ASSERT_GE(child, 0) << "the middle process did not report its child";
     expect_orphan_killed(child);
   }

@@ -642,18 +642,8 @@ TEST_F(hardening, a_child_whose_parent_died_mid_result_ends) {
 // T36, the hard way: the parent is SIGKILLed while its child has a 64 MiB result to send and
 // nobody reading it. The child's writes fail (EPIPE) and it ends instead of blocking forever.
 TEST_F(hardening, a_child_whose_parent_is_killed_mid_result_ends) {
-  int sockets[2];
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
-  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);  // the orphan comes to this process
-  gofork::options o;
-  o.in = gofork::redirect::fd(sockets[1]);
-  auto middle = gofork::fork(o, "stream_unread_until_killed");
-  ::close(sockets[1]);
-  const int streamer = gofork_test::receive_int(sockets[0]);
-  ::close(sockets[0]);
-  const int child = streamer > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, streamer, 0)) : -1;
-  middle.kill(SIGKILL);
-  EXPECT_EQ(middle.wait().signal(), SIGKILL);
+  const int child = gofork_test::kill_middle_and_adopt(
+      [](const gofork::options& o) { return gofork::fork(o, "stream_unread_until_killed"); });
   ASSERT_GE(child, 0) << "the middle process did not report its child";
   siginfo_t info{};
   const bool gone = gofork_test::wait_for_orphan(child, info);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <gofork/error.hpp>
+#include <gofork/options.hpp>
 #include <gofork/request_buffers.hpp>
 
 namespace gofork_test {
@@ -90,6 +92,27 @@ inline bool wait_for_orphan(int pidfd, siginfo_t& info) {
   EXPECT_EQ(::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL), 0);
   ::close(pidfd);
   return gone;
+}
+
+// The parent-death tests' middle process: `launch(options)` starts it with a unix socket as
+// its stdin, on which it sends the pid of a child it launched; then the middle is SIGKILLed.
+// Makes this process a subreaper first, so the orphan comes here. Returns a pidfd of the
+// orphan, or -1 if none was reported.
+template <class Launch>
+int kill_middle_and_adopt(Launch launch) {
+  EXPECT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+  int sockets[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) return -1;
+  gofork::options o;
+  o.in = gofork::redirect::fd(sockets[1]);
+  auto middle = launch(o);
+  ::close(sockets[1]);
+  const int pid = receive_int(sockets[0]);
+  ::close(sockets[0]);
+  const int pidfd = pid > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)) : -1;
+  middle.kill(SIGKILL);
+  EXPECT_EQ(middle.wait().signal(), SIGKILL);
+  return pidfd;
 }
 
 // No child of this process exists, running or zombie.
