@@ -13,6 +13,7 @@
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -703,8 +704,16 @@ process_state_ptr spawn(const options& opts, const char* function_id, const argu
   plan.new_session = opts.setsid;
   plan.set_pgid = opts.pgid.has_value();
   plan.pgid = opts.pgid.value_or(0);
-  plan.rlimits = opts.rlimits.data();
-  plan.rlimit_count = opts.rlimits.size();
+  // rlimit_nofile_safe first, so an RLIMIT_NOFILE the caller lists explicitly still wins.
+  std::vector<rlimit_setting> rlimits;
+  if (opts.rlimit_nofile_safe) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    rlimits.push_back({RLIMIT_NOFILE, std::min<unsigned long long>(limit.rlim_cur, FD_SETSIZE), limit.rlim_max});
+  }
+  rlimits.insert(rlimits.end(), opts.rlimits.begin(), opts.rlimits.end());
+  plan.rlimits = rlimits.data();
+  plan.rlimit_count = rlimits.size();
   plan.chroot_dir = opts.chroot.empty() ? nullptr : opts.chroot.c_str();
   const bool deny_setgroups = !opts.gid_map.empty() && opts.groups.empty();
   // Clearing supplementary groups on a credential change is the safe default, but in a new user

@@ -123,6 +123,10 @@ struct options {
   int pdeathsig = 0;
   // Resource limits for the child.
   std::vector<rlimit_setting> rlimits;
+  // The child's soft RLIMIT_NOFILE becomes at most FD_SETSIZE (1024), its hard limit stays: a
+  // parent that raised its own limit does not hand select()-based code in the child descriptors
+  // it cannot handle (systemd's rlimit_nofile_safe). An RLIMIT_NOFILE in `rlimits` overrides it.
+  bool rlimit_nofile_safe = false;
   // PR_SET_NO_NEW_PRIVS: neither the child nor what it execs can gain privileges.
   bool no_new_privs = false;
   // Exec a sealed in-memory copy of the executable (made once per process) instead of the file,

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -343,6 +344,13 @@ std::vector<int> descriptors_with_a_huge_one() {
   int fd = ::open("/dev/null", O_RDONLY);
   if (::dup2(fd, huge) != huge) throw std::runtime_error("cannot dup2 to " + std::to_string(huge));
   return gofork::fork<std::vector<int>>("descriptors").get();
+}
+
+// The child's RLIMIT_NOFILE: {soft, hard}.
+std::vector<std::uint64_t> descriptor_limit() {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  return {limit.rlim_cur, limit.rlim_max};
 }
 
 // --- helpers ---
@@ -774,6 +782,35 @@ TEST_F(hardening, a_descriptor_near_a_million_is_not_inherited) {
   for (int fd : fds) EXPECT_NE(std::abs(fd), huge_descriptor_number());
 }
 
+// T28: rlimit_nofile_safe gives the child a soft descriptor limit of 1024 under a parent that
+// raised its own, keeps the hard limit, and yields to an RLIMIT_NOFILE the caller lists.
+TEST_F(hardening, rlimit_nofile_safe_lowers_only_the_soft_limit) {
+  rlimit old{};
+  ::getrlimit(RLIMIT_NOFILE, &old);
+  rlimit raised{std::max<rlim_t>(old.rlim_max, 65536), std::max<rlim_t>(old.rlim_max, 65536)};
+  if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+    raised = {old.rlim_max, old.rlim_max};  // without CAP_SYS_RESOURCE: as high as allowed
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &raised), 0) << std::strerror(errno);
+  }
+  if (raised.rlim_cur <= FD_SETSIZE) {
+    ::setrlimit(RLIMIT_NOFILE, &old);
+    GTEST_SKIP() << "the hard descriptor limit " << raised.rlim_max << " is not above 1024";
+  }
+  const std::uint64_t high = raised.rlim_cur;
+  gofork::options safe;
+  safe.rlimit_nofile_safe = true;
+  gofork::options explicit_limit = safe;
+  const std::uint64_t chosen = std::min<std::uint64_t>(2000, high);
+  explicit_limit.rlimits = {{RLIMIT_NOFILE, chosen, high}};
+  const auto inherited = gofork::fork<std::vector<std::uint64_t>>("descriptor_limit").get();
+  const auto lowered = gofork::fork<std::vector<std::uint64_t>>(safe, "descriptor_limit").get();
+  const auto overridden = gofork::fork<std::vector<std::uint64_t>>(explicit_limit, "descriptor_limit").get();
+  ::setrlimit(RLIMIT_NOFILE, &old);
+  EXPECT_EQ(inherited, (std::vector<std::uint64_t>{high, high}));
+  EXPECT_EQ(lowered, (std::vector<std::uint64_t>{FD_SETSIZE, high}));
+  EXPECT_EQ(overridden, (std::vector<std::uint64_t>{chosen, high}));
+}
+
 // T07: a reply larger than max_result_bytes is refused and its child killed.
 TEST_F(hardening, an_oversized_result_is_refused) {
   gofork::options o;
@@ -838,6 +875,7 @@ TEST_F(hardening, stress_ten_thousand_launches_from_eight_threads) {
 
 int main(int argc, char** argv) {
   gofork::register_function("descriptors", &descriptors);
+  gofork::register_function("descriptor_limit", &descriptor_limit);
   gofork::register_function("status_line", &status_line);
   gofork::register_function("exit_with", &exit_with);
   gofork::register_function("twice", &twice);
