@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include <cstddef>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -169,6 +171,130 @@ int attack_own_executable() {
   ::close(gate[0]);
   if (pid < 0) throw std::runtime_error("fork failed");
   return pid;  // gate[1] closes when this process exits
+}
+
+namespace {
+
+// A condition on one argument of the system call: equal to `value`, or (bits) with all of
+// `value`'s bits set. Only the low 32 bits are compared.
+struct argument_condition {
+  int index = -1;  // -1: any arguments
+  std::uint32_t value = 0;
+  bool bits = false;
+};
+
+// System call `number` fails with EPERM when `condition` holds, in this thread and the
+// processes and threads it starts from now on.
+void fail_system_call(long number, argument_condition condition) {
+#if defined(__x86_64__)
+  constexpr unsigned arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+  constexpr unsigned arch = AUDIT_ARCH_AARCH64;
+#endif
+  std::vector<sock_filter> filter = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(number), 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  if (condition.index >= 0) {
+    const auto low_half = static_cast<std::uint32_t>(offsetof(seccomp_data, args) + 8 * condition.index);
+    filter.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, low_half));
+    filter.push_back(BPF_JUMP(BPF_JMP | (condition.bits ? BPF_JSET : BPF_JEQ) | BPF_K, condition.value, 1, 0));
+    filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  }
+  filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+  sock_fprog program{static_cast<unsigned short>(filter.size()), filter.data()};
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
+    throw std::runtime_error(std::string("seccomp: ") + std::strerror(errno));
+  }
+}
+
+}  // namespace
+
+std::string launch_with_a_failing_step(std::string step) {
+  gofork::options o;
+  long number = -1;
+  argument_condition condition;
+  const std::map<std::string, int> namespaces = {
+      {"clone CLONE_NEWPID", CLONE_NEWPID},   {"clone CLONE_NEWNS", CLONE_NEWNS},
+      {"clone CLONE_NEWUTS", CLONE_NEWUTS},   {"clone CLONE_NEWIPC", CLONE_NEWIPC},
+      {"clone CLONE_NEWNET", CLONE_NEWNET},   {"clone CLONE_NEWUSER", CLONE_NEWUSER},
+      {"clone CLONE_NEWCGROUP", CLONE_NEWCGROUP}};
+  if (auto flag = namespaces.find(step); flag != namespaces.end()) {
+    o.clone_flags = flag->second;
+    if (flag->second == CLONE_NEWUSER) o.uid_map = {{0, ::getuid(), 1}};
+    number = SYS_clone;
+    condition = {0, static_cast<std::uint32_t>(flag->second), true};
+  } else if (step == "setsid") {
+    o.setsid = true;
+    number = SYS_setsid;
+  } else if (step == "setpgid") {
+    o.pgid = 0;
+    number = SYS_setpgid;
+  } else if (step == "dup2 standard stream") {
+    o.out = gofork::redirect::null();
+    number = SYS_dup3;
+  } else if (step == "setrlimit") {
+    o.rlimits = {{RLIMIT_CORE, 0, 0}};
+    number = SYS_prlimit64;
+    condition = {1, RLIMIT_CORE};
+  } else if (step == "chroot") {
+    o.chroot = "/";
+    number = SYS_chroot;
+  } else if (step == "setgroups") {
+    o.groups = {::getgid()};
+    number = SYS_setgroups;
+  } else if (step == "setgid") {
+    o.gid = ::getgid();
+    o.groups = {::getgid()};
+    number = SYS_setresgid;
+  } else if (step == "setuid") {
+    o.uid = ::getuid();
+    o.groups = {::getgid()};
+    number = SYS_setresuid;
+  } else if (step == "chdir") {
+    o.cwd = "/";
+    number = SYS_chdir;
+  } else if (step == "no_new_privs") {
+    o.no_new_privs = true;
+    number = SYS_prctl;
+    condition = {0, PR_SET_NO_NEW_PRIVS};
+  } else if (step == "pdeathsig") {
+    o.pdeathsig = SIGTERM;
+    number = SYS_prctl;
+    condition = {0, PR_SET_PDEATHSIG};
+  } else if (step == "fcntl channel") {
+    number = SYS_fcntl;
+    condition = {1, F_SETFD};
+  } else {
+    throw std::invalid_argument("no such step: " + step);
+  }
+  fail_system_call(number, condition);
+  try {
+    (void)fork_square(o, 1);
+    return "launched";
+  } catch (const gofork::error& e) {
+    return std::string(gofork::to_string(e.kind())) + ": " + e.what() + " | errno " + std::to_string(e.sys_errno());
+  }
+}
+
+void report_ready_and_wait() {
+  if (::write(1, "r", 1) != 1) throw std::runtime_error("cannot write to stdout");
+  char buf[64];
+  while (::read(0, buf, sizeof buf) > 0) {
+  }
+}
+
+bool mount_a_private_tmpfs(std::string dir) {
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+      ::mount("tmpfs", dir.c_str(), "tmpfs", 0, nullptr) != 0) {
+    throw std::runtime_error(std::string("mount: ") + std::strerror(errno));
+  }
+  std::ofstream(dir + "/inside") << "x";
+  return ::access((dir + "/inside").c_str(), F_OK) == 0;
 }
 
 void launch_held_before_pdeathsig() {

@@ -43,4 +43,14 @@ namespace attr {
 // be killed.
 [[gofork::forkable]] void launch_and_wait_to_be_killed(bool in_namespaces);
 
+// Makes one pre-exec step of a launch fail with EPERM (a seccomp filter on the system call the
+// step makes, installed in this child), launches square(1) with the option that needs the step
+// and returns what the launch threw: "<what> | errno <n>", or "launched".
+[[gofork::forkable]] std::string launch_with_a_failing_step(std::string step);
+// Writes "r" to stdout, then reads stdin to its end: the parent looks at the child meanwhile.
+[[gofork::forkable]] void report_ready_and_wait();
+// Makes the mount tree private, mounts a tmpfs on `dir` and writes `dir`/inside; returns
+// whether the file is there.
+[[gofork::forkable]] bool mount_a_private_tmpfs(std::string dir);
+
 }  // namespace attr

@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -19,7 +20,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -400,9 +403,15 @@ TEST_F(attributes, each_failing_stage_is_reported) {
   EXPECT_EQ(err, EINVAL);
 
   gofork::options bad_flags;
-  bad_flags.clone_flags = CLONE_THREAD;  // needs CLONE_SIGHAND
+  bad_flags.clone_flags = CLONE_THREAD;  // refused by the parent: only CLONE_NEW* flags
   std::tie(what, err) = failure(bad_flags);
-  EXPECT_NE(what.find("clone"), std::string::npos) << what;
+  EXPECT_NE(what.find("clone_flags may only hold CLONE_NEW* namespace flags"), std::string::npos) << what;
+  EXPECT_EQ(err, EINVAL);
+
+  gofork::options bad_signal;
+  bad_signal.pdeathsig = NSIG;
+  std::tie(what, err) = failure(bad_signal);
+  EXPECT_NE(what.find("pdeathsig is not a signal number"), std::string::npos) << what;
   EXPECT_EQ(err, EINVAL);
 
   if (::geteuid() == 0) {
@@ -418,8 +427,173 @@ TEST_F(attributes, each_failing_stage_is_reported) {
     overlapping.clone_flags = CLONE_NEWUSER;
     overlapping.uid_map = {{0, 0, 10}, {5, 100, 10}};
     std::tie(what, err) = failure(overlapping);
-    EXPECT_NE(what.find("uid_map"), std::string::npos) << what;
+    EXPECT_NE(what.find("write uid_map"), std::string::npos) << what;
+    EXPECT_EQ(err, EINVAL);
+
+    gofork::options overlapping_groups;
+    overlapping_groups.clone_flags = CLONE_NEWUSER;
+    overlapping_groups.uid_map = {{0, 0, 10}};
+    overlapping_groups.gid_map = {{0, 0, 10}, {5, 100, 10}};
+    std::tie(what, err) = failure(overlapping_groups);
+    EXPECT_NE(what.find("write gid_map"), std::string::npos) << what;
+    EXPECT_EQ(err, EINVAL);
+  } else {
+    GTEST_SKIP() << "the setuid and id map cases need root (CI runs the tests as root)";
   }
+}
+
+// Every step between clone and exec, made to fail (a seccomp filter in a middle process), is
+// spawn_failed naming the step, with the step's errno; the launch leaves no child.
+TEST_F(attributes, every_pre_exec_step_failure_names_its_step) {
+  std::vector<std::string> steps = {"setsid", "setpgid", "dup2 standard stream", "setrlimit", "setgroups",
+                                    "chroot", "chdir", "no_new_privs", "pdeathsig", "fcntl channel"};
+  const std::vector<std::string> root_steps = {
+      "setgid", "setuid", "clone CLONE_NEWPID", "clone CLONE_NEWNS", "clone CLONE_NEWUTS", "clone CLONE_NEWIPC",
+      "clone CLONE_NEWNET", "clone CLONE_NEWUSER", "clone CLONE_NEWCGROUP"};
+  if (::geteuid() == 0) steps.insert(steps.end(), root_steps.begin(), root_steps.end());
+  for (const std::string& step : steps) {
+    const std::string stage = step.rfind("clone ", 0) == 0 ? "clone" : step;
+    EXPECT_EQ(attr::fork_launch_with_a_failing_step(step).get(),
+              "spawn_failed: gofork: could not start a child: " + stage + ": " + std::strerror(EPERM) + " | errno " +
+                  std::to_string(EPERM))
+        << step;
+  }
+  if (::geteuid() != 0) GTEST_SKIP() << "setgid, setuid and the namespaces need root (CI runs the tests as root)";
+}
+
+// What the parent sees of a running child: its namespaces, credentials, session, root,
+// working directory and limits, in /proc/<pid> and from getsid/getpgid/prlimit.
+struct running_child {
+  explicit running_child(gofork::options o) {
+    if (::pipe2(in_, O_CLOEXEC) != 0 || ::pipe2(out_, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
+    o.in = gofork::redirect::fd(in_[0]);
+    o.out = gofork::redirect::fd(out_[1]);
+    process.emplace(attr::fork_report_ready_and_wait(o));
+    ::close(in_[0]);
+    ::close(out_[1]);
+    char ready = 0;
+    if (::read(out_[0], &ready, 1) != 1 || ready != 'r') throw std::runtime_error("the child did not start");
+  }
+  ~running_child() {
+    ::close(out_[0]);
+    if (in_[1] >= 0) ::close(in_[1]);
+  }
+  // Lets the child return; its result.
+  void finish() {
+    ::close(in_[1]);
+    in_[1] = -1;
+    process->get();
+  }
+  std::string proc(const std::string& name) const { return "/proc/" + std::to_string(process->pid()) + "/" + name; }
+  std::string link(const std::string& name) const { return std::filesystem::read_symlink(proc(name)).string(); }
+  std::string status(const std::string& key) const {
+    std::ifstream in(proc("status"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(key + ":\t", 0) == 0) return line.substr(key.size() + 2);
+    }
+    return "";
+  }
+  std::string file(const std::string& name) const {
+    std::ifstream in(proc(name));
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  int in_[2] = {-1, -1}, out_[2] = {-1, -1};
+  std::optional<gofork::process<void>> process;
+};
+
+std::string self_namespace(const std::string& kind) { return std::filesystem::read_symlink("/proc/self/ns/" + kind); }
+
+TEST_F(attributes, the_parent_sees_each_attribute) {
+  REQUIRE_ROOT();
+  const std::string root = make_root();
+  ASSERT_FALSE(root.empty());
+  ::chmod(root.c_str(), 0755);  // uid 65534 must reach the loader in it
+  {
+    gofork::options o;
+    o.clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+    o.uid = 65534;
+    o.gid = 65533;
+    o.groups = {100, 65532};
+    o.setsid = true;
+    o.chroot = root;
+    o.rlimits = {{RLIMIT_NOFILE, 64, 128}};
+    o.no_new_privs = true;
+    running_child c(o);
+    const pid_t pid = c.process->pid();
+    for (const char* kind : {"pid", "mnt", "uts", "ipc", "net", "cgroup"}) {
+      EXPECT_NE(c.link(std::string("ns/") + kind), self_namespace(kind)) << kind;
+    }
+    EXPECT_EQ(c.link("ns/user"), self_namespace("user"));
+    EXPECT_EQ(c.status("NSpid"), std::to_string(pid) + "\t1");
+    EXPECT_EQ(c.status("Uid"), "65534\t65534\t65534\t65534");
+    EXPECT_EQ(c.status("Gid"), "65533\t65533\t65533\t65533");
+    EXPECT_EQ(c.status("Groups"), "100 65532 ");
+    EXPECT_EQ(c.status("NoNewPrivs"), "1");
+    EXPECT_EQ(::getsid(pid), pid);
+    EXPECT_EQ(::getpgid(pid), pid);
+    EXPECT_EQ(c.link("root"), std::filesystem::canonical(root).string());
+    EXPECT_EQ(c.link("cwd"), std::filesystem::canonical(root).string());
+    // prlimit(pid) would need CAP_SYS_RESOURCE, which a container may not give root.
+    EXPECT_NE(c.file("limits").find("Max open files            64                   128                  files"),
+              std::string::npos)
+        << c.file("limits");
+    c.finish();
+  }
+  {
+    gofork::options o;
+    o.clone_flags = CLONE_NEWUSER;
+    o.uid_map = {{0, 100000, 1000}};
+    o.gid_map = {{0, 200000, 1000}};
+    o.uid = 0;
+    o.gid = 0;
+    o.pgid = 0;
+    o.cwd = "/tmp";
+    running_child c(o);
+    const pid_t pid = c.process->pid();
+    EXPECT_NE(c.link("ns/user"), self_namespace("user"));
+    EXPECT_EQ(c.file("uid_map"), "         0     100000       1000\n");
+    EXPECT_EQ(c.file("gid_map"), "         0     200000       1000\n");
+    EXPECT_EQ(c.file("setgroups"), "deny\n");
+    EXPECT_EQ(c.status("Uid"), "100000\t100000\t100000\t100000");  // the host's view of uid 0 inside
+    EXPECT_EQ(c.status("Gid"), "200000\t200000\t200000\t200000");
+    EXPECT_EQ(::getpgid(pid), pid);
+    EXPECT_EQ(::getsid(pid), ::getsid(0));
+    EXPECT_EQ(c.link("cwd"), "/tmp");
+    c.finish();
+  }
+  std::filesystem::remove_all(root);
+}
+
+// CLONE_NEWIPC: a message queue of the parent's is not in the child's namespace. CLONE_NEWNS: a
+// tmpfs the child mounts is not in the parent's.
+TEST_F(attributes, ipc_and_mount_namespaces_isolate) {
+  REQUIRE_ROOT();
+  const int queue = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+  ASSERT_GE(queue, 0) << std::strerror(errno);
+  auto has_queue = [&](const std::string& table) {
+    std::istringstream lines(table);
+    std::string line;
+    std::getline(lines, line);  // the heading
+    for (long key, id; lines >> key >> id; lines.ignore(1 << 20, '\n')) {
+      if (id == queue) return true;
+    }
+    return false;
+  };
+  gofork::options ipc;
+  ipc.clone_flags = CLONE_NEWIPC;
+  const std::string inside = attr::fork_read_file(ipc, "/proc/sysvipc/msg").get();
+  const std::string outside = attr::fork_read_file("/proc/sysvipc/msg").get();
+  ::msgctl(queue, IPC_RMID, nullptr);
+  EXPECT_TRUE(has_queue(outside)) << outside;
+  EXPECT_FALSE(has_queue(inside)) << inside;
+
+  char dir[] = "/tmp/gofork-mnt-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  gofork::options mnt;
+  mnt.clone_flags = CLONE_NEWNS;
+  EXPECT_TRUE(attr::fork_mount_a_private_tmpfs(mnt, dir).get());
+  EXPECT_FALSE(std::filesystem::exists(std::string(dir) + "/inside")) << "the child's mount reached the parent";
+  ::rmdir(dir);
 }
 
 }  // namespace
