@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <numeric>
@@ -119,6 +120,25 @@ std::vector<int> open_descriptors() {
   }
   ::closedir(dir);
   return fds;
+}
+
+std::string descriptor_target(int fd) {
+  char target[256] = {};
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  if (::readlink(link.c_str(), target, sizeof target - 1) < 0) throw std::runtime_error("readlink " + link);
+  return target;
+}
+
+void print_and_throw(std::string text) {
+  std::fputs(text.c_str(), stdout);
+  std::cout << text;
+  throw std::runtime_error("thrown after printing");
+}
+
+summary summarise(int id, std::string name, std::vector<double> values) {
+  summary s{id, std::move(name), std::move(values), 0};
+  for (double v : s.values) s.total += v;
+  return s;
 }
 
 std::string read_stdin() {

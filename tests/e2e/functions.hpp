@@ -36,6 +36,21 @@ namespace e2e {
 [[gofork::forkable]] std::vector<int> open_descriptors();
 [[gofork::forkable]] std::string read_stdin();
 
+// What descriptor `fd` of the child refers to (readlink of /proc/self/fd/<fd>).
+[[gofork::forkable]] std::string descriptor_target(int fd);
+// Writes `text` to stdout through C stdio and again through std::cout (no newline, no flush),
+// then throws.
+[[gofork::forkable]] void print_and_throw(std::string text);
+
+// T01's round trip: a struct made from an int, a string and a vector of doubles.
+struct summary {
+  int id = 0;
+  std::string name;
+  std::vector<double> values;
+  double total = 0;
+};
+[[gofork::forkable]] summary summarise(int id, std::string name, std::vector<double> values);
+
 namespace inner {
 [[gofork::forkable]] std::string where();
 }  // namespace inner

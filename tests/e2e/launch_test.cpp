@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <climits>
 #include <csignal>
 #include <cstdlib>
@@ -219,6 +222,79 @@ TEST_F(launch, stdout_to_a_descriptor_and_null) {
   EXPECT_EQ(::read(pipe_fds[0], buf, sizeof buf - 1), 17);
   EXPECT_STREQ(buf, "through the pipe\n");
   ::close(pipe_fds[0]);
+}
+
+TEST_F(launch, stderr_to_a_descriptor_and_stdout_to_null) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  gofork::options o;
+  o.out = gofork::redirect::null();
+  o.err = gofork::redirect::fd(pipe_fds[1]);
+  e2e::fork_print_out_err(o, "to stdout", "to stderr").get();
+  ::close(pipe_fds[1]);
+  char buf[64] = {};
+  EXPECT_EQ(::read(pipe_fds[0], buf, sizeof buf - 1), 9);
+  EXPECT_STREQ(buf, "to stderr");
+  ::close(pipe_fds[0]);
+  EXPECT_EQ(e2e::fork_descriptor_target(o, 1).get(), "/dev/null");
+}
+
+// Each redirect as the child's descriptor table shows it; inherit() is the parent's stream.
+TEST_F(launch, each_redirect_is_the_descriptor_the_child_gets) {
+  char own[256] = {};
+  ASSERT_GT(::readlink("/proc/self/fd/2", own, sizeof own - 1), 0);
+  gofork::options o;
+  o.err = gofork::redirect::inherit();
+  EXPECT_EQ(e2e::fork_descriptor_target(o, 2).get(), own);
+  EXPECT_EQ(e2e::fork_descriptor_target(2).get(), own) << "the default is inherit()";
+  o.err = gofork::redirect::null();
+  EXPECT_EQ(e2e::fork_descriptor_target(o, 2).get(), "/dev/null");
+  o.err = gofork::redirect::capture();
+  EXPECT_EQ(e2e::fork_descriptor_target(o, 2).get().rfind("pipe:[", 0), 0u);
+  o.in = gofork::redirect::null();
+  EXPECT_EQ(e2e::fork_descriptor_target(o, 0).get(), "/dev/null");
+}
+
+// Output written before an exception is flushed too (C stdio and iostreams).
+TEST_F(launch, output_before_an_exception_is_flushed) {
+  gofork::options o;
+  o.out = gofork::redirect::capture();
+  auto p = e2e::fork_print_and_throw(o, "written first;");
+  EXPECT_EQ(expect_error([&] { p.get(); }).kind(), gofork::error_kind::child_exception);
+  EXPECT_EQ(p.captured_stdout(), "written first;written first;");
+}
+
+// The pidfd is readable exactly when the child has ended, for poll/epoll loops.
+TEST_F(launch, the_pidfd_becomes_readable_when_the_child_ends) {
+  auto p = e2e::fork_sleep_forever();
+  pollfd running{p.pidfd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&running, 1, 0), 0) << "readable while the child runs";
+  p.kill();
+  pollfd ended{p.pidfd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&ended, 1, 60000), 1);
+  EXPECT_TRUE(ended.revents & POLLIN);
+  EXPECT_EQ(p.wait().signal(), SIGKILL);
+}
+
+// T01: 1000 launches of summarise(int, string, vector<double>) -> struct, every result exact;
+// the latency of launch + get is printed (tracked, not asserted).
+TEST_F(launch, a_thousand_struct_round_trips) {
+  std::vector<double> latencies_us;
+  int exact = 0;
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<double> values(static_cast<std::size_t>(i % 17), 0.5 * i);
+    const std::string name = "call " + std::to_string(i);
+    const auto start = std::chrono::steady_clock::now();
+    const e2e::summary s = e2e::fork_summarise(i, name, values).get();
+    latencies_us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    double total = 0;
+    for (double v : values) total += v;
+    exact += s.id == i && s.name == name && s.values == values && s.total == total;
+  }
+  EXPECT_EQ(exact, 1000);
+  std::sort(latencies_us.begin(), latencies_us.end());
+  std::printf("launch + get: p50 %.0f us, p99 %.0f us, max %.0f us\n", latencies_us[500], latencies_us[990],
+              latencies_us.back());
 }
 
 TEST_F(launch, stdin_from_a_file_a_descriptor_and_null) {

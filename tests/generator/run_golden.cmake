@@ -3,9 +3,9 @@
 #   cmake -DMODE=golden      -DGEN=<gofork-gen> -DCASE_DIR=<golden/case> -DWORK_DIR=<scratch dir> -P run_golden.cmake
 #   cmake -DMODE=diagnostics -DGEN=<gofork-gen> -DSOURCE=<diagnostics/case.cpp> -DWORK_DIR=<scratch dir> -P run_golden.cmake
 #
-# Add -DUPDATE=ON to rewrite the expected files instead of comparing: `ctest -R gofork_gen.golden -N -V`
+# Add -DUPDATE=ON to rewrite the expected files instead of comparing: `ctest -R generator.golden -N -V`
 # prints each test's exact command line; rerun it with -DUPDATE=ON inserted before -P. Shortcut for all
-# cases at once: `GOFORK_UPDATE_GOLDENS=1 ctest -R 'gofork_gen\.(golden|diagnostics)'` (sets UPDATE).
+# cases at once: `GOFORK_UPDATE_GOLDENS=1 ctest -R 'generator\.(golden|diagnostics)'` (sets UPDATE).
 # Review the diff of the goldens before committing.
 cmake_minimum_required(VERSION 3.20)
 
