@@ -34,14 +34,15 @@ using clock = std::chrono::steady_clock;
 // Reads what is available from a non-blocking descriptor into `out`, closing it at end of
 // file. Returns to the caller's poll after `budget` bytes, so a child that writes without pause
 // cannot keep the parent from its deadline or its limits. `expected` may announce the final
-// size (a reply's header does) so `out` grows in few steps.
+// size (a reply's header does) so `out` grows in few steps. Returns the errno of a failed
+// read (the stream is closed then, as at end of file), 0 otherwise.
 template <class Expected>
-void drain(runtime::unique_fd& fd, std::string& out, Expected expected, std::size_t budget = std::size_t{1} << 20) {
+int drain(runtime::unique_fd& fd, std::string& out, Expected expected, std::size_t budget = std::size_t{1} << 20) {
   char buffer[1 << 16];
   std::size_t taken = 0;
   while (fd && taken < budget) {
     const std::uint64_t whole = expected();
-    if (whole != 0 && out.size() >= whole) return;  // complete: leave the rest to the caller
+    if (whole != 0 && out.size() >= whole) return 0;  // complete: leave the rest to the caller
     ssize_t r = ::read(fd.get(), buffer, std::min<std::uint64_t>(sizeof buffer, whole != 0 ? whole - out.size() : sizeof buffer));
     if (r > 0) {
       // Trust an announced size only as far as the data that came: a header alone reserves nothing big.
@@ -52,13 +53,16 @@ void drain(runtime::unique_fd& fd, std::string& out, Expected expected, std::siz
       continue;
     }
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+    const int err = r < 0 ? errno : 0;
     fd.reset();  // EOF, or an error that ends the stream just the same
+    return err;
   }
+  return 0;
 }
 
-void drain(runtime::unique_fd& fd, std::string& out) {
-  drain(fd, out, [] { return std::uint64_t{0}; });
+int drain(runtime::unique_fd& fd, std::string& out) {
+  return drain(fd, out, [] { return std::uint64_t{0}; });
 }
 
 // The size a well-formed reply header announces (header included), if it is within limits.
@@ -78,9 +82,17 @@ void give_up_on(process_state& s, bool& flag) {
   send_signal(s, SIGKILL);
 }
 
+// A read that failed lost data the caller would have had: the call cannot succeed.
+void note_read_failure(process_state& s, const char* what, int err) {
+  if (err == 0 || s.read_failed != nullptr) return;
+  s.read_failed = what;
+  s.read_errno = err;
+  send_signal(s, SIGKILL);
+}
+
 void read_all(process_state& s) {
   if (s.channel && !s.result_too_large && !s.reply_malformed) {
-    drain(s.channel, s.reply, [&s] { return announced_reply_size(s); });
+    note_read_failure(s, "reply", drain(s.channel, s.reply, [&s] { return announced_reply_size(s); }));
     // A whole reply is all a child sends: stop listening, so the next wake-up is its exit.
     if (s.reply.size() >= runtime::reply_header_size && s.reply.size() == announced_reply_size(s)) s.channel.reset();
     // Refuse a bad or oversized reply as soon as its first bytes show it, not after buffering.
@@ -95,7 +107,8 @@ void read_all(process_state& s) {
     }
   }
   for (int stream = 1; stream <= 2; ++stream) {
-    drain(s.captured_fd[stream], s.captured[stream]);
+    note_read_failure(s, stream == 1 ? "captured stdout" : "captured stderr",
+                      drain(s.captured_fd[stream], s.captured[stream]));
     if (s.captured[stream].size() > s.max_captured_bytes && !s.capture_too_large) {
       s.captured_fd[stream].reset();
       give_up_on(s, s.capture_too_large);
@@ -316,6 +329,11 @@ std::string_view state_result(process_state& s) {
   if (s.result_too_large) {
     throw error(error_kind::protocol, who + " sent a result larger than max_result_bytes (" +
                                           std::to_string(s.max_result_bytes) + "), which was refused");
+  }
+  if (s.read_failed != nullptr) {
+    throw error(error_kind::protocol,
+                who + ": reading its " + s.read_failed + " failed (" + std::strerror(s.read_errno) + "); it was killed",
+                s.read_errno);
   }
   if (s.timed_out) {
     throw error(error_kind::timed_out,

@@ -38,6 +38,9 @@ class process_state {
   bool reply_malformed = false;
   std::uint64_t max_captured_bytes = 0;
   bool capture_too_large = false;
+  // A read of the reply or a captured stream failed (not EINTR or EAGAIN): what, and errno.
+  const char* read_failed = nullptr;
+  int read_errno = 0;
 };
 
 }  // namespace gofork::detail

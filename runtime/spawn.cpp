@@ -562,12 +562,24 @@ launched clone_child(child_plan& plan, const options& opts, bool deny_setgroups)
       reap(child.pidfd.get());
       throw;
     }
-    while (::send(sync_write.get(), "x", 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+    // Until the exec the child runs on this process's memory: if either step fails it must be
+    // killed and reaped before this frame (its plan and stack) goes away.
+    auto abandon = [&](const char* stage, int err) {
+      ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
+      reap(child.pidfd.get());
+      fail(stage, err);
+    };
+    ssize_t sent;
+    while ((sent = ::send(sync_write.get(), "x", 1, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
     }
+    // EPIPE: the child died already, which the exec pipe's EOF and the reap below report.
+    if (sent < 0 && errno != EPIPE) abandon("send to release the child", errno);
     // EOF: the child exec'd (closing its copy) or died; either way it no longer uses our memory.
     char byte;
-    while (::read(exec_read.get(), &byte, 1) < 0 && errno == EINTR) {
+    ssize_t got;
+    while ((got = ::read(exec_read.get(), &byte, 1)) < 0 && errno == EINTR) {
     }
+    if (got < 0) abandon("read the exec pipe", errno);
   }
   if (plan.failed_stage != nullptr) {
     reap(child.pidfd.get());

@@ -34,7 +34,8 @@ class error : public std::runtime_error {
       : std::runtime_error(message), kind_(kind), errno_(sys_errno) {}
 
   error_kind kind() const noexcept { return kind_; }
-  // The errno behind a spawn_failed error, 0 when there is none.
+  // The errno behind a spawn_failed error, or behind a protocol error from a failed read of the
+  // child's reply or captured output; 0 when there is none.
   int sys_errno() const noexcept { return errno_; }
 
  private:

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,7 +29,7 @@
 namespace {
 
 enum site { none, socketpair_site, memfd_site, getrandom_site, ftruncate_site, seal_site, map_buffer_site, mmap_site,
-            clone_site, pipe_site, poll_site, waitid_site };
+            clone_site, pipe_site, poll_site, waitid_site, read_site, read_pipe_site, write_site, send_site };
 
 std::atomic<int> armed{none};
 std::atomic<int> injected_errno{0};
@@ -87,6 +88,19 @@ int __real_pipe2(int*, int);
 int __wrap_pipe2(int* fds, int flags) { return fire(pipe_site) ? -1 : __real_pipe2(fds, flags); }
 int __real_poll(pollfd*, nfds_t, int);
 int __wrap_poll(pollfd* fds, nfds_t n, int timeout) { return fire(poll_site) ? -1 : __real_poll(fds, n, timeout); }
+ssize_t __real_read(int, void*, size_t);
+ssize_t __wrap_read(int fd, void* buf, size_t size) {
+  // read_pipe_site: only reads of a pipe (captured output) fail; read_site: any read.
+  struct stat st{};
+  const bool pipe = armed.load() == read_pipe_site && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+  return fire(read_site) || (pipe && fire(read_pipe_site)) ? -1 : __real_read(fd, buf, size);
+}
+ssize_t __real_write(int, const void*, size_t);
+ssize_t __wrap_write(int fd, const void* buf, size_t size) { return fire(write_site) ? -1 : __real_write(fd, buf, size); }
+ssize_t __real_send(int, const void*, size_t, int);
+ssize_t __wrap_send(int fd, const void* buf, size_t size, int flags) {
+  return fire(send_site) ? -1 : __real_send(fd, buf, size, flags);
+}
 int __real_waitid(idtype_t, id_t, siginfo_t*, int);
 int __wrap_waitid(idtype_t type, id_t id, siginfo_t* info, int options) {
   return fire(waitid_site) ? -1 : __real_waitid(type, id, info, options);
@@ -97,6 +111,8 @@ namespace {
 
 int twice(int x) { return 2 * x; }
 void chatter() { std::puts("out"); }
+// Too big for the request buffer: the reply comes through the socket, which the parent reads.
+std::string big_reply(int size) { return std::string(static_cast<std::size_t>(size), 'r'); }
 
 struct injection {
   site where;
@@ -114,10 +130,14 @@ const injection launch_sites[] = {
 };
 
 // A launch that writes user-namespace id maps makes a second socket pair (to hold the child
-// until the maps are written) and a pipe (to wait for its exec).
+// until the maps are written) and a pipe (to wait for its exec), writes the maps, releases the
+// child and reads the pipe until the exec.
 const injection user_namespace_sites[] = {
     {socketpair_site, "socketpair for the id maps", false, 1},
     {pipe_site, "pipe for the exec", false, 0},
+    {write_site, "write uid_map", false, 0},
+    {send_site, "send to release the child", false, 0},
+    {read_site, "read the exec pipe", false, 0},
 };
 
 // Fails each site in turn with each errno: every failure must be spawn_failed with that errno
@@ -176,7 +196,51 @@ TEST(fault_injection, interrupted_calls_are_retried) {
     EXPECT_EQ(gofork::fork<int>("twice", 21).get(), 42) << "site " << s;
     armed = none;
   }
+  // A read of the reply interrupted, or finding nothing yet: read again later, lose nothing.
+  for (int err : {EINTR, EAGAIN}) {
+    injected_errno = err;
+    let_through = 0;
+    armed = read_site;
+    EXPECT_EQ(gofork::fork<std::string>("big_reply", 1 << 20).get(), std::string(1 << 20, 'r')) << std::strerror(err);
+    EXPECT_EQ(armed.load(), none) << "the reply was never read";
+    armed = none;
+  }
   gofork_test::expect_no_children();
+}
+
+// A read of the reply or of captured output that fails loses data: the call is a protocol
+// error carrying the errno, its child is killed and reaped, and nothing is left open.
+TEST(fault_injection, a_failed_read_is_a_protocol_error) {
+  (void)gofork::fork<int>("twice", 1).get();
+  for (int err : {EIO, ENOMEM, ECONNRESET}) {
+    for (const char* stream : {"reply", "captured stdout"}) {
+      const int before = gofork_test::count_open_descriptors();
+      gofork::options o;
+      const bool reply = std::string(stream) == "reply";
+      if (!reply) o.out = gofork::redirect::capture();
+      injected_errno = err;
+      let_through = 0;
+      armed = reply ? read_site : read_pipe_site;
+      try {
+        if (reply) {
+          (void)gofork::fork<std::string>(o, "big_reply", 1 << 20).get();
+        } else {
+          gofork::fork<void>(o, "chatter").get();
+        }
+        ADD_FAILURE() << stream << " read failing with " << std::strerror(err) << " did not fail the call";
+      } catch (const gofork::error& e) {
+        EXPECT_EQ(e.kind(), gofork::error_kind::protocol) << e.what();
+        EXPECT_EQ(e.sys_errno(), err) << e.what();
+        EXPECT_NE(std::string(e.what()).find(std::string("reading its ") + stream + " failed (" + std::strerror(err)),
+                  std::string::npos)
+            << e.what();
+      }
+      EXPECT_EQ(armed.load(), none) << stream << " was never read";
+      armed = none;
+      EXPECT_EQ(gofork_test::count_open_descriptors(), before) << stream << " " << std::strerror(err);
+      gofork_test::expect_no_children();
+    }
+  }
 }
 
 }  // namespace
@@ -184,6 +248,7 @@ TEST(fault_injection, interrupted_calls_are_retried) {
 int main(int argc, char** argv) {
   gofork::register_function("twice", &twice);
   gofork::register_function("chatter", &chatter);
+  gofork::register_function("big_reply", &big_reply);
   gofork::init(argc, argv);
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();

@@ -22,7 +22,7 @@ const bool launched_early = [] {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  gofork::init(argc, argv);
+int main() {
+  gofork::init();  // the form without arguments: argv[0] from the C library
   std::printf("main ran: twice(21) = %d\n", gofork::fork<int>("twice", 21).get());
 }
