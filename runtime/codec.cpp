@@ -64,10 +64,17 @@ msgpack::object_handle unpack_slice(const char* data, std::size_t size, unsigned
 
 void reader::malformed(const char* why) const { refuse(what_, why); }
 
-void reader::mismatch() const { throw error(error_kind::protocol, mismatch_); }
+void reader::mismatch() const {
+  if (argument_ == 0) throw error(error_kind::protocol, mismatch_);
+  throw error(error_kind::protocol, std::string(mismatch_) + ": argument " + std::to_string(argument_) + " of " +
+                                        std::to_string(arguments_) + " (" + argument_type_ + ")");
+}
 
-void reader::wrong_arity() const {
-  throw error(error_kind::protocol, "gofork: argument frame has the wrong number of arguments");
+void reader::wrong_arity(std::int64_t got) const {
+  const std::string takes = "the function takes " + std::to_string(arguments_);
+  if (got < 0) throw error(error_kind::protocol, "gofork: argument frame is not an argument list; " + takes);
+  throw error(error_kind::protocol, "gofork: argument frame has the wrong number of arguments: " +
+                                        std::to_string(got) + " where " + takes);
 }
 
 void reader::trailing() const {

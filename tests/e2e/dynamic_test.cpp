@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/memory.hpp"
 #include "../support/test_support.hpp"
 
 #include <gofork/gofork.hpp>
@@ -96,7 +97,8 @@ void stubborn(bool ignore_term) {
 
 // Writes junk where the reply belongs (every socket it holds) and exits cleanly.
 // Writes a bad reply on the channel (the child's only socket) and exits 0: junk, another
-// protocol's magic, a header announcing 100 bytes followed by 10, or an unknown kind.
+// protocol's magic, a header announcing 100 bytes followed by 10, an unknown kind, or a
+// header announcing 1 TiB followed by 60,000 bytes.
 void forge_reply(int variant) {
   std::string reply;
   auto header = [](const char* magic, char kind, std::uint64_t size) {
@@ -110,6 +112,7 @@ void forge_reply(int variant) {
     case 0: reply = "junk, not a reply"; break;
     case 1: reply = header("GFR2", 1, 1) + "\xc0"; break;
     case 2: reply = header("GFR1", 1, 100) + std::string(10, '\xc0'); break;
+    case 4: reply = header("GFR1", 1, std::uint64_t{1} << 40) + std::string(60000, '\xc0'); break;
     default: reply = header("GFR1", 9, 1) + "\xc0"; break;
   }
   for (int fd = 3; fd < 64; ++fd) {
@@ -275,14 +278,19 @@ TEST(dynamic, a_detached_child_is_reaped_in_the_background) {
   expect_no_children();
 }
 
-// T07: junk, a wrong magic (version), a truncated reply and an unknown kind are protocol errors.
+// T07: junk, a wrong magic (version), a truncated reply, an unknown kind and a size beyond
+// max_result_bytes are protocol errors; the parent allocates nothing for the announced 1 TiB
+// (its resident set grows by less than 2 MiB while it reads and refuses the reply).
 TEST(dynamic, a_malformed_reply_is_protocol) {
-  const char* expected[] = {"not a gofork reply", "not a gofork reply", "truncated", "unknown kind"};
-  for (int variant = 0; variant < 4; ++variant) {
+  const char* expected[] = {"not a gofork reply", "not a gofork reply", "truncated", "unknown kind", "max_result_bytes"};
+  for (int variant = 0; variant < 5; ++variant) {
     auto p = gofork::fork("forge_reply", variant);
-    auto e = expect_error([&] { p.get(); });
+    gofork::error e(gofork::error_kind::spawn_failed, "");
+    const long growth = gofork_test::peak_growth_kib([&] { e = expect_error([&] { p.get(); }); });
     EXPECT_EQ(e.kind(), gofork::error_kind::protocol) << variant;
     EXPECT_NE(std::string(e.what()).find(expected[variant]), std::string::npos) << variant << ": " << e.what();
+    EXPECT_LT(growth, 2 * 1024) << "KiB, variant " << variant;
+    std::printf("variant %d: resident set grew %ld KiB\n", variant, growth);
   }
   expect_no_children();
 }

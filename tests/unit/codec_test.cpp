@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/memory.hpp"
 #include "../support/msgpack_bombs.hpp"
 
 #include <gofork/detail/codec.hpp>
@@ -106,13 +107,24 @@ using gofork_test::repeat;
 
 // The reliability reference's bombs (T15): each is refused, quickly and without a large
 // allocation (the pre-pass never allocates; under ASan a huge allocation would abort).
+// The resident set may grow by less than 16 MiB for any of them.
 TEST(codec, golden_bombs_are_refused) {
   for (const std::string& bomb : gofork_test::msgpack_bombs()) {
-    try {
-      gofork::detail::parse_frame(bomb, "bomb");
-      ADD_FAILURE() << "accepted a bomb of " << bomb.size() << " bytes";
-    } catch (const gofork::error& e) {
-      EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+    for (bool as_arguments : {false, true}) {
+      const long growth = gofork_test::peak_growth_kib([&] {
+        try {
+          if (as_arguments) {
+            decode_arguments<std::tuple<std::vector<std::map<std::string, std::string>>>>("\x91" + bomb);
+          } else {
+            gofork::detail::parse_frame(bomb, "bomb");
+          }
+          ADD_FAILURE() << "accepted a bomb of " << bomb.size() << " bytes";
+        } catch (const gofork::error& e) {
+          EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+        }
+      });
+      EXPECT_LT(growth, 16 * 1024) << "KiB for a bomb of " << bomb.size() << " bytes, first byte "
+                                   << static_cast<int>(static_cast<unsigned char>(bomb[0]));
     }
   }
 }
@@ -152,6 +164,40 @@ TEST(codec, out_of_range_and_wrong_kinds_are_refused) {
   EXPECT_THROW(decode_arguments<std::tuple<std::uint32_t>>(encode_arguments(-1)), gofork::error);
   EXPECT_THROW(decode_arguments<std::tuple<int>>(encode_arguments(std::nan(""))), gofork::error);
   EXPECT_THROW(decode_arguments<std::tuple<int>>(encode_arguments(std::string("1"))), gofork::error);
+}
+
+// T17: each refusal names what is wrong — the argument (index and parameter type) or the count.
+TEST(codec, a_refused_argument_frame_says_which_argument_and_what_count) {
+  auto message = [](auto decode) {
+    try {
+      decode();
+    } catch (const gofork::error& e) {
+      EXPECT_EQ(e.kind(), gofork::error_kind::protocol);
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string mismatch = "gofork: argument frame does not match the function's parameter types: ";
+  EXPECT_EQ(message([] { decode_arguments<std::tuple<int, int>>(encode_arguments(1, std::string("1"))); }),
+            mismatch + "argument 2 of 2 (int)");
+  EXPECT_EQ(message([] { decode_arguments<std::tuple<std::uint32_t>>(encode_arguments(-1)); }),
+            mismatch + "argument 1 of 1 (unsigned int)");
+  // Nested: the element that is wrong lies inside the second argument.
+  EXPECT_NE(message([] {
+              decode_arguments<std::tuple<int, std::vector<std::int8_t>>>(encode_arguments(1, std::vector<int>{1, 300}));
+            }).find("argument 2 of 2 (std::vector<"),
+            std::string::npos);
+  EXPECT_EQ(message([] { decode_arguments<std::tuple<int>>(encode_arguments(1, 2)); }),
+            "gofork: argument frame has the wrong number of arguments: 2 where the function takes 1");
+  EXPECT_EQ(message([] { decode_arguments<std::tuple<int, int>>(encode_arguments()); }),
+            "gofork: argument frame has the wrong number of arguments: 0 where the function takes 2");
+  EXPECT_EQ(message([] { decode_arguments<std::tuple<int>>(encode_value(7)); }),
+            "gofork: argument frame is not an argument list; the function takes 1");
+  // Ext values (no gofork type is one): a 200-byte ext8, and an ext32 declaring 4 GiB.
+  EXPECT_EQ(message([] { decode_arguments<std::tuple<int>>("\x91\xc7\xc8\x05" + std::string(200, 'e')); }),
+            mismatch + "argument 1 of 1 (int)");
+  EXPECT_NE(message([] { decode_arguments<std::tuple<int>>(std::string("\x91\xc9\xff\xff\xff\xff\x05", 7) + "eeee"); }),
+            "accepted");
 }
 
 }  // namespace

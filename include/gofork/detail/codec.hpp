@@ -99,11 +99,26 @@ inline std::string encode_nil() { return std::string(1, '\xc0'); }
 // decoders below do not need it: they read the frame directly under the same limits.)
 msgpack::object_handle parse_frame(std::string_view bytes, const char* what);
 
+// The compiler's spelling of T ("int", "std::vector<double>"), for decoding errors.
+template <class T>
+const char* parameter_type_name() {
+  // Read here, not in the lambda, whose own name it would be: "... [with T = int]" (gcc), "... [T = int]" (clang).
+  const std::string_view pretty = __PRETTY_FUNCTION__;
+  static const std::string name = [pretty] {
+    const std::size_t from = pretty.find("T = ");
+    if (from == std::string_view::npos) return std::string("parameter");
+    const std::size_t to = pretty.find_first_of(";]", from);
+    return std::string(pretty.substr(from + 4, to == std::string_view::npos ? std::string_view::npos : to - from - 4));
+  }();
+  return name.c_str();
+}
+
 template <class Tuple, std::size_t... I>
 Tuple take_arguments(reader& r, std::index_sequence<I...>) {
   (void)r;
-  // Braced initialisation: the elements are read in order.
-  return Tuple{r.take_element<std::tuple_element_t<I, Tuple>>()...};
+  // Braced initialisation: the elements are read in order, each named first for its errors.
+  return Tuple{(r.begin_argument(I, parameter_type_name<std::tuple_element_t<I, Tuple>>()),
+                r.take_element<std::tuple_element_t<I, Tuple>>())...};
 }
 
 // Decodes an argument array into a tuple of the parameters' value types.

@@ -630,7 +630,13 @@ class reader {
 
   [[noreturn]] void malformed(const char* why) const;
   [[noreturn]] void mismatch() const;
-  [[noreturn]] void wrong_arity() const;
+  [[noreturn]] void wrong_arity(std::int64_t got) const;
+
+  // Names the argument being read (0-based) and its parameter type, for mismatch()'s message.
+  void begin_argument(std::size_t index, const char* type) noexcept {
+    argument_ = index + 1;
+    argument_type_ = type;
+  }
 
   // Every byte was read.
   void finish() const {
@@ -640,7 +646,9 @@ class reader {
   // Reads the argument array's header: exactly `count` elements.
   void arguments_header(std::size_t count) {
     std::uint32_t n;
-    if (!array_header(n) || n != count) wrong_arity();
+    arguments_ = count;
+    if (!array_header(n)) wrong_arity(-1);
+    if (n != count) wrong_arity(n);
     open(n);
   }
   void close_arguments() { close(); }
@@ -889,6 +897,9 @@ class reader {
   unsigned depth_ = 0;         // open containers
   const char* what_;
   const char* mismatch_;
+  std::size_t argument_ = 0;  // 1-based while an argument is read, else 0
+  std::size_t arguments_ = 0;
+  const char* argument_type_ = "";
 };
 
 // Readers for the class templates, as msgpack-c's convert adaptors do it.
