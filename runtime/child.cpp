@@ -18,8 +18,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <typeinfo>
@@ -162,6 +164,15 @@ void adopt_executable(const marker& m, int fd, bool sealed) {
 
 }  // namespace
 
+// Effective capabilities of /proc/<pid> ("self" or a number); nullopt when unreadable.
+std::optional<std::uint64_t> effective_capabilities(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("CapEff:", 0) == 0) return std::strtoull(line.c_str() + 7, nullptr, 16);
+  }
+  return std::nullopt;
+}
+
 bool channel_from_parent(const marker& m) {
   struct stat st {};
   if (::fstat(m.channel_fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return false;
@@ -187,7 +198,14 @@ bool channel_from_parent(const marker& m) {
   // A privileged (setuid/setcap) program trusts only a pair made by its own parent with its own
   // effective uid: anyone may set the variable and hand it a socket.
   if (::getauxval(AT_SECURE) == 0) return true;
-  return peer.uid == ::geteuid() && (peer.pid == ::getppid() || (peer.pid == 0 && ::getppid() == 0));
+  if (peer.uid != ::geteuid()) return false;
+  if (peer.pid == 0 && ::getppid() == 0) return true;  // a new pid namespace: the parent is outside it
+  if (peer.pid != ::getppid()) return false;
+  // File capabilities leave the uid as it was, so the uid says nothing there: the parent must
+  // hold every capability this process has (a same-uid forger holds none).
+  const std::optional<std::uint64_t> mine = effective_capabilities("self");
+  const std::optional<std::uint64_t> parents = effective_capabilities(std::to_string(peer.pid));
+  return mine && parents && (*parents & *mine) == *mine;
 }
 
 void run_child(const marker& m) {

@@ -3,16 +3,19 @@
 // GOFORK_CHILD, as an attacker can; the program must refuse (T21, T22 of the reliability
 // reference) and never run the requested function for it.
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -115,17 +118,19 @@ outcome run_forged(const std::string& program, const nonce& marker_nonce, const 
   });
 }
 
-// A setuid-root copy of the probe in a fresh directory, removed with this object; `path` is
+// A privileged copy of the probe in a fresh directory, removed with this object: setuid root,
+// or with a file capability (cap_net_bind_service, effective) and no uid change. `path` is
 // empty (and `why` says why) where it cannot be made.
-struct setuid_copy {
+enum class privilege { setuid_root, file_capability };
+struct privileged_copy {
   std::string dir, path, why;
 
-  setuid_copy() {
+  explicit privileged_copy(privilege kind) {
     if (::geteuid() != 0) {
-      why = "needs root to make a setuid-root copy (CI runs as root)";
+      why = "needs root to make a privileged copy (CI runs as root)";
       return;
     }
-    char name[] = "/tmp/gofork-setuid-XXXXXX";
+    char name[] = "/tmp/gofork-privileged-XXXXXX";
     if (::mkdtemp(name) == nullptr) {
       why = "mkdtemp failed";
       return;
@@ -137,14 +142,28 @@ struct setuid_copy {
       return;
     }
     ::chmod(name, 0755);
-    std::filesystem::copy_file(GOFORK_PROBE, dir + "/probe");
-    if (::chmod((dir + "/probe").c_str(), 04755) == 0) path = dir + "/probe";
+    const std::string copy = dir + "/probe";
+    std::filesystem::copy_file(GOFORK_PROBE, copy);
+    if (kind == privilege::setuid_root) {
+      if (::chmod(copy.c_str(), 04755) == 0) path = copy;
+      return;
+    }
+    // What `setcap cap_net_bind_service+ep` writes: a revision-2 capability set.
+    vfs_cap_data caps{};
+    caps.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE;
+    caps.data[0].permitted = 1u << CAP_NET_BIND_SERVICE;
+    ::chmod(copy.c_str(), 0755);
+    if (::setxattr(copy.c_str(), "security.capability", &caps, XATTR_CAPS_SZ_2, 0) == 0) {
+      path = copy;
+    } else {
+      why = std::string("cannot set a file capability here: ") + std::strerror(errno);
+    }
   }
-  ~setuid_copy() {
+  ~privileged_copy() {
     if (!dir.empty()) std::filesystem::remove_all(dir);
   }
-  setuid_copy(const setuid_copy&) = delete;
-  setuid_copy& operator=(const setuid_copy&) = delete;
+  privileged_copy(const privileged_copy&) = delete;
+  privileged_copy& operator=(const privileged_copy&) = delete;
 };
 
 nonce some_nonce(std::uint8_t seed) {
@@ -180,32 +199,41 @@ TEST(forgery, a_marker_naming_another_parent_is_not_served) {
   EXPECT_NE(o.output.find("forged channel got 0 bytes"), std::string::npos) << o.output;
 }
 
-// T22: a setuid-root copy started by an unprivileged forger with its own socket refuses to run
-// at all (AT_SECURE: the channel must come from the program's own effective uid).
-TEST(forgery, a_setuid_program_refuses_an_unprivileged_forger) {
-  const setuid_copy copy;
-  if (copy.path.empty()) GTEST_SKIP() << copy.why;
-  outcome o = run_forged(copy.path, some_nonce(5), some_nonce(5), 65534);
-  EXPECT_EQ(o.status, 121) << o.output;
-  EXPECT_NE(o.output.find("refusing to run"), std::string::npos) << o.output;
-  EXPECT_EQ(o.output.find("main ran"), std::string::npos) << o.output;
+// T22 (b): a privileged copy started by an unprivileged forger with its own socket refuses to
+// run at all. Setuid root: the socket's creator has another uid than the program's effective
+// one. File capability: the uid is the same, but the forger lacks the program's capabilities.
+TEST(forgery, a_privileged_program_refuses_an_unprivileged_forger) {
+  for (privilege kind : {privilege::setuid_root, privilege::file_capability}) {
+    const privileged_copy copy(kind);
+    if (copy.path.empty()) GTEST_SKIP() << copy.why;
+    outcome o = run_forged(copy.path, some_nonce(5), some_nonce(5), 65534);
+    EXPECT_EQ(o.status, 121) << o.output;
+    EXPECT_NE(o.output.find("refusing to run"), std::string::npos) << o.output;
+    EXPECT_EQ(o.output.find("main ran"), std::string::npos) << o.output;
+  }
 }
 
-// T22 (a): the same setuid-root copy, started normally by uid 65534, launches its own
-// children, which are secure-exec (AT_SECURE=1) like the program itself.
-TEST(forgery, a_setuid_program_launches_its_own_children) {
-  const setuid_copy copy;
-  if (copy.path.empty()) GTEST_SKIP() << copy.why;
-  outcome o = run_captured([&]() -> int {
-    if (!become(65534)) return 90;
-    char arg[] = "--secure";
-    char* argv[] = {const_cast<char*>(copy.path.c_str()), arg, nullptr};
-    char* envp[] = {nullptr};
-    return run_and_wait(copy.path, argv, envp);
-  });
-  EXPECT_EQ(o.status, 0) << o.output;
-  EXPECT_NE(o.output.find("main ran: twice(21) = 42"), std::string::npos) << o.output;
-  EXPECT_NE(o.output.find("parent AT_SECURE=1 child AT_SECURE=1"), std::string::npos) << o.output;
+// T22 (a), (c) and T35: the same copies, started normally by uid 65534 with LD_LIBRARY_PATH
+// set, launch their own children, which are secure-exec (AT_SECURE=1) like the program, have
+// the pdeathsig they were launched with, and (glibc) never see LD_LIBRARY_PATH.
+TEST(forgery, a_privileged_program_launches_its_own_children) {
+  for (privilege kind : {privilege::setuid_root, privilege::file_capability}) {
+    const privileged_copy copy(kind);
+    if (copy.path.empty()) GTEST_SKIP() << copy.why;
+    outcome o = run_captured([&]() -> int {
+      if (!become(65534)) return 90;
+      char arg[] = "--secure";
+      char* argv[] = {const_cast<char*>(copy.path.c_str()), arg, nullptr};
+      char library_path[] = "LD_LIBRARY_PATH=/nonexistent";
+      char* envp[] = {library_path, nullptr};
+      return run_and_wait(copy.path, argv, envp);
+    });
+    EXPECT_EQ(o.status, 0) << o.output;
+    EXPECT_NE(o.output.find("main ran: twice(21) = 42"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("parent AT_SECURE=1 child AT_SECURE=1"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("parent LD_LIBRARY_PATH=unset; child pdeathsig=9 LD_LIBRARY_PATH=unset"), std::string::npos)
+        << o.output;
+  }
 }
 
 // T18: a marker whose channel is no socket — a file, a directory, /dev/null, a closed
