@@ -4,28 +4,37 @@
 // reference) and never run the requested function for it.
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include <gofork/detail/codec.hpp>
 
+#include "child.hpp"
 #include "frame.hpp"
 #include "marker.hpp"
 
@@ -256,6 +265,155 @@ TEST(forgery, a_marker_naming_no_socket_is_ignored) {
     EXPECT_NE(o.output.find("main ran: twice(21) = 42"), std::string::npos) << "channel " << i << ": " << o.output;
     EXPECT_NE(o.output.find("gofork: ignoring"), std::string::npos) << "channel " << i << ": " << o.output;
   }
+}
+
+// Markers an attacker might set: 1,000 each of well-formed ones (random nonce, parent and
+// descriptors above 2), ones naming a standard stream, numbers with a sign, a leading zero or
+// beyond range, an embedded '=', overlong ones, bytes outside ASCII, random bytes, a field too
+// few or too many, upper-case hex, and an embedded NUL. Seeded: the same strings every run.
+std::vector<std::string> hostile_markers() {
+  std::mt19937_64 random(23);
+  auto number = [&](std::uint64_t low, std::uint64_t high) {
+    return std::to_string(low + random() % (high - low + 1));
+  };
+  auto well_formed = [&] {
+    gofork::runtime::marker m;
+    for (auto& b : m.call_nonce) b = static_cast<std::uint8_t>(random());
+    m.parent = static_cast<pid_t>(1 + random() % 4'000'000);
+    m.channel_fd = static_cast<int>(3 + random() % 1000);
+    m.arguments_fd = m.channel_fd + 1 + static_cast<int>(random() % 1000);
+    return gofork::runtime::format_marker(m);
+  };
+  // The marker's fields: version, nonce, parent, channel, arguments.
+  auto fields_of = [](const std::string& text) {
+    std::vector<std::string> out(1);
+    for (char c : text) {
+      if (c == '.') {
+        out.emplace_back();
+      } else {
+        out.back().push_back(c);
+      }
+    }
+    return out;
+  };
+  auto joined = [](const std::vector<std::string>& fields) {
+    std::string out;
+    for (std::size_t i = 0; i < fields.size(); ++i) out += (i == 0 ? "" : ".") + fields[i];
+    return out;
+  };
+  const char* odd_numbers[] = {"+5", "-1", "05", "00", "2147483647", "2147483648", "4294967297",
+                               "99999999999999999999999", " 7", "7 ", "0x10", "1e3"};
+  std::vector<std::string> out;
+  for (int kind = 0; kind < 10; ++kind) {
+    for (int i = 0; i < 1000; ++i) {
+      std::vector<std::string> f = fields_of(well_formed());
+      switch (kind) {
+        case 0: break;
+        case 1: f[3 + random() % 2] = number(0, 2); break;
+        case 2: f[1 + random() % 4] = odd_numbers[random() % std::size(odd_numbers)]; break;
+        case 3: f[random() % 5].insert(0, random() % 2 ? "=" : "GOFORK_CHILD="); break;
+        case 4: f[random() % 5].append(10'000 + random() % 90'000, static_cast<char>('0' + random() % 10)); break;
+        case 5: f[random() % 5].push_back(static_cast<char>(0x80 + random() % 0x80)); break;
+        case 6: {
+          std::string bytes(random() % 80, '\0');
+          for (char& c : bytes) c = static_cast<char>(random());
+          f = {bytes};
+          break;
+        }
+        case 7:
+          if (random() % 2) {
+            f.erase(f.begin() + static_cast<long>(random() % 5));
+          } else {
+            f.push_back(number(3, 1000));
+          }
+          break;
+        case 8:
+          for (char& c : f[1]) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          break;
+        default: f[random() % 5].insert(0, 1, '\0'); break;
+      }
+      out.push_back(joined(f));
+    }
+  }
+  return out;
+}
+
+// Forks a process that installs a seccomp filter killing it (SIGSYS) at any read, write,
+// receive, send, status or descriptor-flag call on descriptors 0, 1 or 2, then runs `body`;
+// returns how it ended: its exit code, or -signal.
+int run_without_standard_streams(const std::function<int()>& body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::uint32_t calls[] = {SYS_read, SYS_readv, SYS_pread64, SYS_preadv, SYS_preadv2, SYS_recvfrom,
+                                   SYS_recvmsg, SYS_recvmmsg, SYS_write, SYS_writev, SYS_pwrite64, SYS_sendto,
+                                   SYS_sendmsg, SYS_fstat, SYS_newfstatat, SYS_statx, SYS_fcntl, SYS_ioctl, SYS_getsockopt,
+                                   SYS_getpeername, SYS_getsockname, SYS_lseek, SYS_close, SYS_dup2, SYS_dup3};
+    std::vector<sock_filter> filter = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+    };
+    // Each listed call jumps to the descriptor check at the end; anything else is allowed.
+    const auto n = static_cast<std::uint8_t>(std::size(calls));
+    for (std::uint8_t i = 0; i < n; ++i) {
+      filter.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, calls[i], static_cast<std::uint8_t>(n - i), 0));
+    }
+    filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    filter.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args) + 4));  // high half of args[0]
+    filter.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0));
+    filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    filter.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args)));  // low half
+    filter.push_back(BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 2, 0, 1));
+    filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+    sock_fprog program{static_cast<unsigned short>(filter.size()), filter.data()};
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) != 0) {
+      ::_exit(80);
+    }
+    ::_exit(body());
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+// T23: 10,000 hostile markers through the parser, and each one that parses through the
+// channel checks, touch none of the standard streams and never crash. (A filter that lets
+// this pass must still catch a plain read of stdin: checked first.)
+TEST(forgery, hostile_markers_touch_no_standard_stream) {
+  EXPECT_EQ(run_without_standard_streams([] {
+              char byte;
+              return static_cast<int>(::read(0, &byte, 1));
+            }),
+            -SIGSYS)
+      << "the filter does not catch a read of stdin";
+  EXPECT_EQ(run_without_standard_streams([] {
+              struct stat st {};
+              return ::fstat(2, &st);
+            }),
+            -SIGSYS)
+      << "the filter does not catch fstat of stderr";
+  const std::vector<std::string> markers = hostile_markers();
+  ASSERT_EQ(markers.size(), 10'000u);
+  int sockets[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
+  const int status = run_without_standard_streams([&] {
+    int count = 0;
+    bool served = false;
+    for (const std::string& text : markers) {
+      if (auto m = gofork::runtime::parse_marker(text)) {
+        ++count;
+        served |= gofork::runtime::channel_from_parent(*m);
+      }
+    }
+    // Some must parse, so that the channel checks ran; none may pass them (no parent made these).
+    return count == 0 ? 81 : served ? 82 : 0;
+  });
+  ::close(sockets[0]);
+  ::close(sockets[1]);
+  EXPECT_EQ(status, 0) << (status == -SIGSYS ? "a standard stream was touched"
+                           : status == 81    ? "no marker parsed"
+                           : status == 82    ? "a hostile marker was accepted"
+                                             : "the filter could not be installed or the process crashed");
 }
 
 // T44: the running executable cannot be opened for writing (documented Linux behaviour that
