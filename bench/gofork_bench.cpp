@@ -2,7 +2,7 @@
 // run, interleaved with it (one baseline run, one subject run, in alternating order, per round)
 // so both see the same machine load; the medians are compared.
 //
-//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode ...]
+//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|high_fd ...]
 //
 //   empty    an empty call vs. a bare posix_spawn re-exec that exits at the top of main
 //   rss      the empty call with 1 GiB of touched parent memory vs. without; fork()+exec for reference
@@ -10,10 +10,12 @@
 //   args     10 MiB of bytes + 1e6 int64 arguments vs. memcpy of as many bytes + the floor re-exec
 //   echo     64 MiB in and out vs. a re-exec'd child echoing 64 MiB through pipes
 //   decode   gofork's decoder on 1e6 int64 vs. a msgpack-c visitor parse
+//   high_fd  the empty call with an inheritable descriptor as high as RLIMIT_NOFILE allows vs. without
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <random>
@@ -400,6 +403,38 @@ void bench_decode(const config& c) {
              "msgpack::parse with an int-collecting visitor", "ms", sub2 * 1e3, base2 * 1e3, 1.0, false, ""});
 }
 
+// 7. T28: an inheritable descriptor open near 1,000,000 (RLIMIT_NOFILE raised as far as this
+// process may). The child closes everything above its own descriptors at once (close_range),
+// so the launch must cost about what it costs without that descriptor. The descriptor is made
+// and closed around each call, so the two cases alternate; the table's size stays grown.
+void bench_high_fd(const config& c) {
+  long nr_open = 1048576;
+  std::ifstream("/proc/sys/fs/nr_open") >> nr_open;
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  const rlim_t wanted = static_cast<rlim_t>(std::min(1000001L, nr_open));
+  rlimit raised{wanted, wanted};
+  if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+    raised = {limit.rlim_max, limit.rlim_max};  // without CAP_SYS_RESOURCE: as high as allowed
+    ::setrlimit(RLIMIT_NOFILE, &raised);
+  }
+  const int high = static_cast<int>(raised.rlim_cur) - 1;
+  const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0) throw std::runtime_error("cannot open /dev/null");
+  auto with_high_fd = [&] {
+    if (::dup2(null, high) != high) throw std::runtime_error("cannot dup2 to " + std::to_string(high));
+    gofork_empty_call();
+    ::close(high);
+  };
+  for (int i = 0; i < 10; ++i) with_high_fd();
+  auto [plain, high_fd] = interleave(rounds(c, 200), gofork_empty_call, with_high_fd);
+  ::close(null);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+  report(c, {"high_fd", "empty call with an inheritable descriptor at " + std::to_string(high),
+             "empty call without it", "ms", high_fd * 1e3, plain * 1e3, 2.0, false,
+             "the child closes descriptors with close_range, not one by one"});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -421,7 +456,7 @@ int main(int argc, char** argv) {
     } else if (a == "--csv" && i + 1 < argc) {
       c.csv = argv[++i];
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode ...]\n", argv[0]);
+      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|high_fd ...]\n", argv[0]);
       return 0;
     } else {
       chosen.push_back(a);
@@ -429,7 +464,7 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::pair<std::string, void (*)(const config&)>> all = {
       {"empty", bench_empty}, {"rss", bench_rss},   {"threads", bench_threads},
-      {"args", bench_args},   {"echo", bench_echo}, {"decode", bench_decode}};
+      {"args", bench_args},   {"echo", bench_echo}, {"decode", bench_decode}, {"high_fd", bench_high_fd}};
   std::set<std::string> known;
   for (const auto& b : all) known.insert(b.first);
   for (const auto& name : chosen) {
