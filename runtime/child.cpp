@@ -22,6 +22,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <typeinfo>
@@ -162,16 +163,79 @@ void adopt_executable(const marker& m, int fd, bool sealed) {
   }
 }
 
-}  // namespace
+// What /proc/<pid>/status says of a process's identity ("self" or a number).
+struct proc_identity {
+  pid_t pid = -1;
+  std::string uids;                        // real, effective, saved, file system
+  std::uint64_t permitted_capabilities = 0;  // bounds the effective and ambient sets
+};
 
-// Effective capabilities of /proc/<pid> ("self" or a number); nullopt when unreadable.
-std::optional<std::uint64_t> effective_capabilities(const std::string& pid) {
+std::optional<proc_identity> read_identity(const std::string& pid) {
   std::ifstream in("/proc/" + pid + "/status");
+  proc_identity id;
+  int found = 0;
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("CapEff:", 0) == 0) return std::strtoull(line.c_str() + 7, nullptr, 16);
+    if (line.rfind("Pid:", 0) == 0) {
+      id.pid = static_cast<pid_t>(std::strtol(line.c_str() + 4, nullptr, 10));
+      ++found;
+    } else if (line.rfind("Uid:", 0) == 0) {
+      id.uids = line.substr(4);
+      ++found;
+    } else if (line.rfind("CapPrm:", 0) == 0) {
+      id.permitted_capabilities = std::strtoull(line.c_str() + 7, nullptr, 16);
+      ++found;
+    }
   }
-  return std::nullopt;
+  if (found != 3) return std::nullopt;
+  return id;
 }
+
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return text.str();
+}
+
+// A file-capability program keeps the caller's uid and gid, so the socket's creator (a forger
+// of the same uid) is told apart by what the kernel shows of our parent: its uids unchanged
+// since it made the pair (it did not exec a setuid program since), its permitted capabilities
+// a superset of ours, seen from the same user namespace (a forger that unshared one would
+// show a full set there). The parent is non-dumpable, so /proc/<pid>/ns is closed to us; its
+// id maps, world-readable, differ from ours when its namespace does. The parent's pid is
+// checked again after the reads: a parent that exited meanwhile made us an orphan, so a second
+// match proves the files read were its own and not those of a process that reused the pid.
+bool parent_holds_our_capabilities(pid_t parent) {
+  const std::optional<proc_identity> mine = read_identity("self");
+  if (!mine || mine->pid != ::getpid()) return false;  // a /proc of another pid namespace
+  const std::string dir = "/proc/" + std::to_string(parent);
+  const std::optional<proc_identity> theirs = read_identity(std::to_string(parent));
+  if (!theirs || theirs->uids != mine->uids) return false;
+  if ((theirs->permitted_capabilities & mine->permitted_capabilities) != mine->permitted_capabilities) return false;
+  for (const char* map : {"uid_map", "gid_map"}) {
+    const std::optional<std::string> ours = read_text(std::string("/proc/self/") + map);
+    if (!ours || read_text(dir + "/" + map) != ours) return false;
+  }
+  return ::getppid() == parent;
+}
+
+// A privileged (AT_SECURE) program trusts only a pair made by its actual parent with the
+// identity that makes it privileged: anyone may set the variable and hand it a socket.
+bool privileged_peer_is_parent(const ucred& peer) {
+  if (peer.uid != ::geteuid()) return false;
+  const bool parent_outside = peer.pid == 0 && ::getppid() == 0;  // we are a new pid namespace's init
+  if (!parent_outside && peer.pid != ::getppid()) return false;
+  // Setuid or setgid: the creator held the raised id when it made the pair, which a forger
+  // (whose ids are our real ones) cannot have done.
+  if (::getuid() != ::geteuid()) return true;
+  if (::getgid() != ::getegid()) return peer.gid == ::getegid();
+  // File capabilities: the parent must be visible to compare capabilities.
+  return !parent_outside && parent_holds_our_capabilities(peer.pid);
+}
+
+}  // namespace
 
 bool channel_from_parent(const marker& m) {
   struct stat st {};
@@ -195,17 +259,7 @@ bool channel_from_parent(const marker& m) {
   // The kernel recorded the creator at socketpair() time, so this holds even for an orphan. A
   // creator outside our pid namespace shows as pid 0, as does our parent then.
   if (peer.pid != m.parent && !(peer.pid == 0 && ::getppid() == 0)) return false;
-  // A privileged (setuid/setcap) program trusts only a pair made by its own parent with its own
-  // effective uid: anyone may set the variable and hand it a socket.
-  if (::getauxval(AT_SECURE) == 0) return true;
-  if (peer.uid != ::geteuid()) return false;
-  if (peer.pid == 0 && ::getppid() == 0) return true;  // a new pid namespace: the parent is outside it
-  if (peer.pid != ::getppid()) return false;
-  // File capabilities leave the uid as it was, so the uid says nothing there: the parent must
-  // hold every capability this process has (a same-uid forger holds none).
-  const std::optional<std::uint64_t> mine = effective_capabilities("self");
-  const std::optional<std::uint64_t> parents = effective_capabilities(std::to_string(peer.pid));
-  return mine && parents && (*parents & *mine) == *mine;
+  return ::getauxval(AT_SECURE) == 0 || privileged_peer_is_parent(peer);
 }
 
 void run_child(const marker& m) {

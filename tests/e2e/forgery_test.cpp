@@ -6,6 +6,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -85,6 +86,23 @@ int run_and_wait(const std::string& program, char* const* argv, char* const* env
 
 bool become(int uid) { return ::setgid(static_cast<gid_t>(uid)) == 0 && ::setuid(static_cast<uid_t>(uid)) == 0; }
 
+// The environment entry of a forged launch: a sealed memfd holding a request for twice(21)
+// under `request_nonce`, and a marker naming `marker_nonce`, `parent` and `channel`. Empty
+// when the memfd cannot be written.
+std::string forged_marker(const nonce& marker_nonce, const nonce& request_nonce, pid_t parent, int channel) {
+  const std::string args = gofork::detail::encode_arguments(21);
+  const std::string frame = gofork::runtime::encode_request_prefix(request_nonce, "twice(int)", args.size()) + args;
+  int memfd = ::memfd_create("forged", MFD_ALLOW_SEALING);
+  if (::write(memfd, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) return {};
+  ::fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+  gofork::runtime::marker m;
+  m.call_nonce = marker_nonce;
+  m.parent = parent;
+  m.channel_fd = channel;
+  m.arguments_fd = memfd;
+  return std::string(gofork::runtime::marker_variable) + "=" + gofork::runtime::format_marker(m);
+}
+
 // Starts `program` with a forged marker: a socket pair made by this process, a sealed memfd
 // holding a request for twice(21) under `request_nonce`, and a marker naming `marker_nonce`.
 // Runs as `uid` when not -1 (the forger's own identity). `channel`, when given, makes the
@@ -100,17 +118,9 @@ outcome run_forged(const std::string& program, const nonce& marker_nonce, const 
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) return 91;
     if (channel != nullptr) pair[1] = channel();
-    const std::string args = gofork::detail::encode_arguments(21);
-    const std::string frame = gofork::runtime::encode_request_prefix(request_nonce, "twice(int)", args.size()) + args;
-    int memfd = ::memfd_create("forged", MFD_ALLOW_SEALING);
-    if (::write(memfd, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) return 92;
-    ::fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
-    gofork::runtime::marker m;
-    m.call_nonce = marker_nonce;
-    m.parent = name_another_parent ? ::getppid() : ::getpid();
-    m.channel_fd = pair[1];
-    m.arguments_fd = memfd;
-    const std::string marker = std::string(gofork::runtime::marker_variable) + "=" + gofork::runtime::format_marker(m);
+    const std::string marker =
+        forged_marker(marker_nonce, request_nonce, name_another_parent ? ::getppid() : ::getpid(), pair[1]);
+    if (marker.empty()) return 92;
     char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
     char* envp[] = {const_cast<char*>(marker.c_str()), nullptr};
     const int status = run_and_wait(program, argv, envp);
@@ -128,9 +138,12 @@ outcome run_forged(const std::string& program, const nonce& marker_nonce, const 
 }
 
 // A privileged copy of the probe in a fresh directory, removed with this object: setuid root,
-// or with a file capability (cap_net_bind_service, effective) and no uid change. `path` is
-// empty (and `why` says why) where it cannot be made.
-enum class privilege { setuid_root, file_capability };
+// setgid root, or with a file capability (cap_net_bind_service, effective, or permitted only:
+// the process starts with no effective capability) and no id change. `path` is empty (and
+// `why` says why) where it cannot be made.
+enum class privilege { setuid_root, setgid_root, file_capability, permitted_capability };
+constexpr privilege every_privilege[] = {privilege::setuid_root, privilege::setgid_root, privilege::file_capability,
+                                         privilege::permitted_capability};
 struct privileged_copy {
   std::string dir, path, why;
 
@@ -153,13 +166,13 @@ struct privileged_copy {
     ::chmod(name, 0755);
     const std::string copy = dir + "/probe";
     std::filesystem::copy_file(GOFORK_PROBE, copy);
-    if (kind == privilege::setuid_root) {
-      if (::chmod(copy.c_str(), 04755) == 0) path = copy;
+    if (kind == privilege::setuid_root || kind == privilege::setgid_root) {
+      if (::chmod(copy.c_str(), kind == privilege::setuid_root ? 04755 : 02755) == 0) path = copy;
       return;
     }
-    // What `setcap cap_net_bind_service+ep` writes: a revision-2 capability set.
+    // What `setcap cap_net_bind_service+ep` (or +p) writes: a revision-2 capability set.
     vfs_cap_data caps{};
-    caps.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE;
+    caps.magic_etc = VFS_CAP_REVISION_2 | (kind == privilege::file_capability ? VFS_CAP_FLAGS_EFFECTIVE : 0);
     caps.data[0].permitted = 1u << CAP_NET_BIND_SERVICE;
     ::chmod(copy.c_str(), 0755);
     if (::setxattr(copy.c_str(), "security.capability", &caps, XATTR_CAPS_SZ_2, 0) == 0) {
@@ -209,10 +222,11 @@ TEST(forgery, a_marker_naming_another_parent_is_not_served) {
 }
 
 // T22 (b): a privileged copy started by an unprivileged forger with its own socket refuses to
-// run at all. Setuid root: the socket's creator has another uid than the program's effective
-// one. File capability: the uid is the same, but the forger lacks the program's capabilities.
+// run at all. Setuid or setgid root: the socket's creator has another effective uid or gid
+// than the program. File capability: the ids are the same, but the forger lacks the program's
+// permitted capabilities (also where none is effective at the start).
 TEST(forgery, a_privileged_program_refuses_an_unprivileged_forger) {
-  for (privilege kind : {privilege::setuid_root, privilege::file_capability}) {
+  for (privilege kind : every_privilege) {
     const privileged_copy copy(kind);
     if (copy.path.empty()) GTEST_SKIP() << copy.why;
     outcome o = run_forged(copy.path, some_nonce(5), some_nonce(5), 65534);
@@ -226,7 +240,7 @@ TEST(forgery, a_privileged_program_refuses_an_unprivileged_forger) {
 // set, launch their own children, which are secure-exec (AT_SECURE=1) like the program, have
 // the pdeathsig they were launched with, and (glibc) never see LD_LIBRARY_PATH.
 TEST(forgery, a_privileged_program_launches_its_own_children) {
-  for (privilege kind : {privilege::setuid_root, privilege::file_capability}) {
+  for (privilege kind : every_privilege) {
     const privileged_copy copy(kind);
     if (copy.path.empty()) GTEST_SKIP() << copy.why;
     outcome o = run_captured([&]() -> int {
@@ -242,6 +256,87 @@ TEST(forgery, a_privileged_program_launches_its_own_children) {
     EXPECT_NE(o.output.find("parent AT_SECURE=1 child AT_SECURE=1"), std::string::npos) << o.output;
     EXPECT_NE(o.output.find("parent LD_LIBRARY_PATH=unset; child pdeathsig=9 LD_LIBRARY_PATH=unset"), std::string::npos)
         << o.output;
+  }
+}
+
+// A forger (uid 65534) that starts a file-capability copy with its own socket pair, then makes
+// itself look like a parent holding the program's capabilities before the copy checks:
+// `disguise` runs after the copy is forked and before it execs, which the pipe `gate` (its
+// write end passed to `disguise`) holds back until the forger closes it. Returns what the copy printed and its
+// status (read by the forger, or printed by the program the forger became).
+outcome run_disguised_forger(const std::string& program, const std::function<int(int gate)>& disguise,
+                             bool new_pid_namespace = false) {
+  return run_captured([&]() -> int {
+    if (new_pid_namespace && ::unshare(CLONE_NEWPID) != 0) return 89;  // the next fork is its init
+    if (!become(65534)) return 90;
+    int pair[2], gate[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0 || ::pipe2(gate, O_CLOEXEC) != 0) return 91;
+    const std::string marker = forged_marker(some_nonce(11), some_nonce(11), ::getpid(), pair[1]);
+    if (marker.empty()) return 92;
+    const pid_t copy = ::fork();
+    if (copy == 0) {
+      ::close(gate[1]);
+      char byte;
+      while (::read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
+      char* envp[] = {const_cast<char*>(marker.c_str()), nullptr};
+      ::execve(program.c_str(), argv, envp);
+      ::_exit(93);
+    }
+    ::close(gate[0]);
+    const int disguised = disguise(gate[1]);
+    if (disguised != 0) return disguised;
+    ::close(gate[1]);
+    int status = 0;
+    ::waitpid(copy, &status, 0);
+    std::printf("inherited child exited with %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    std::fflush(stdout);
+    return 0;
+  });
+}
+
+// The ways a same-uid forger can seem to hold a file-capability program's capabilities, each
+// refused (exit 121) rather than served (the function's reply, exit 0):
+// - it unshares a user namespace, where it holds every capability, after forking the copy;
+// - it execs a setuid-root program (which holds every capability, with a changed euid) that
+//   waits for the copy it inherited;
+// - the copy is the init of a new pid namespace, so its parent is not visible to it.
+TEST(forgery, a_file_capability_program_sees_through_a_disguised_forger) {
+  for (privilege kind : {privilege::file_capability, privilege::permitted_capability}) {
+    const privileged_copy copy(kind);
+    if (copy.path.empty()) GTEST_SKIP() << copy.why;
+    const privileged_copy setuid(privilege::setuid_root);
+    if (setuid.path.empty()) GTEST_SKIP() << setuid.why;
+    const std::string name = kind == privilege::file_capability ? "+ep: " : "+p: ";
+
+    outcome unshared = run_disguised_forger(copy.path, [](int) { return ::unshare(CLONE_NEWUSER) == 0 ? 0 : 88; });
+    if (unshared.status == 88) {
+      std::printf("%sno unprivileged user namespaces here; that disguise is not tried\n", name.c_str());
+    } else {
+      EXPECT_EQ(unshared.status, 0) << name << unshared.output;
+      EXPECT_NE(unshared.output.find("refusing to run"), std::string::npos) << name << unshared.output;
+      EXPECT_NE(unshared.output.find("inherited child exited with 121"), std::string::npos) << name << unshared.output;
+    }
+
+    outcome exec_setuid = run_disguised_forger(copy.path, [&](int gate) {
+      // The setuid program closes the gate once it runs (its new credentials committed).
+      if (::fcntl(gate, F_SETFD, 0) != 0) return 86;
+      std::string gate_fd = std::to_string(gate);
+      char arg[] = "--wait-for-child";
+      char* argv[] = {const_cast<char*>(setuid.path.c_str()), arg, gate_fd.data(), nullptr};
+      char* envp[] = {nullptr};
+      ::execve(setuid.path.c_str(), argv, envp);
+      return 87;
+    });
+    EXPECT_EQ(exec_setuid.status, 0) << name << exec_setuid.output;
+    EXPECT_NE(exec_setuid.output.find("refusing to run"), std::string::npos) << name << exec_setuid.output;
+    EXPECT_NE(exec_setuid.output.find("inherited child exited with 121"), std::string::npos) << name << exec_setuid.output;
+
+    outcome pid_init = run_disguised_forger(copy.path, [](int) { return 0; }, true);
+    EXPECT_EQ(pid_init.status, 0) << name << pid_init.output;
+    EXPECT_NE(pid_init.output.find("refusing to run"), std::string::npos) << name << pid_init.output;
+    EXPECT_NE(pid_init.output.find("inherited child exited with 121"), std::string::npos) << name << pid_init.output;
   }
 }
 
