@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +25,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <typeinfo>
 
@@ -163,6 +165,16 @@ void adopt_executable(const marker& m, int fd, bool sealed) {
   }
 }
 
+// Parses all of `text` as one number in `base`; nullopt for anything else.
+template <class T>
+std::optional<T> whole_number(std::string_view text, int base = 10) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  T value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
 // What /proc/<pid>/status says of a process's identity ("self" or a number).
 struct proc_identity {
   pid_t pid = -1;
@@ -170,53 +182,79 @@ struct proc_identity {
   std::uint64_t permitted_capabilities = 0;  // bounds the effective and ambient sets
 };
 
+// Each field exactly once and well-formed, or nullopt.
 std::optional<proc_identity> read_identity(const std::string& pid) {
   std::ifstream in("/proc/" + pid + "/status");
   proc_identity id;
-  int found = 0;
+  int pids = 0, uids = 0, capabilities = 0;
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("Pid:", 0) == 0) {
-      id.pid = static_cast<pid_t>(std::strtol(line.c_str() + 4, nullptr, 10));
-      ++found;
-    } else if (line.rfind("Uid:", 0) == 0) {
+    const std::string_view l(line);
+    if (l.rfind("Pid:", 0) == 0) {
+      const std::optional<pid_t> n = whole_number<pid_t>(l.substr(4));
+      if (!n) return std::nullopt;
+      id.pid = *n;
+      ++pids;
+    } else if (l.rfind("Uid:", 0) == 0) {
       id.uids = line.substr(4);
-      ++found;
-    } else if (line.rfind("CapPrm:", 0) == 0) {
-      id.permitted_capabilities = std::strtoull(line.c_str() + 7, nullptr, 16);
-      ++found;
+      ++uids;
+    } else if (l.rfind("CapPrm:", 0) == 0) {
+      const std::optional<std::uint64_t> n = whole_number<std::uint64_t>(l.substr(7), 16);
+      if (!n) return std::nullopt;
+      id.permitted_capabilities = *n;
+      ++capabilities;
     }
   }
-  if (found != 3) return std::nullopt;
+  if (in.bad() || pids != 1 || uids != 1 || capabilities != 1) return std::nullopt;
   return id;
 }
 
+// The whole of a small /proc file, or nullopt if it cannot be read.
 std::optional<std::string> read_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return text.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char chunk[512];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    text.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
 }
 
-// A file-capability program keeps the caller's uid and gid, so the socket's creator (a forger
-// of the same uid) is told apart by what the kernel shows of our parent: its uids unchanged
-// since it made the pair (it did not exec a setuid program since), its permitted capabilities
-// a superset of ours, seen from the same user namespace (a forger that unshared one would
-// show a full set there). The parent is non-dumpable, so /proc/<pid>/ns is closed to us; its
-// id maps, world-readable, differ from ours when its namespace does. The parent's pid is
-// checked again after the reads: a parent that exited meanwhile made us an orphan, so a second
-// match proves the files read were its own and not those of a process that reused the pid.
-bool parent_holds_our_capabilities(pid_t parent) {
-  const std::optional<proc_identity> mine = read_identity("self");
-  if (!mine || mine->pid != ::getpid()) return false;  // a /proc of another pid namespace
+// One extent of one id, "inside outside 1": the only map an unprivileged process can write
+// for a namespace of its own, so a forger can make its namespace's map read like this one.
+bool writable_by_anyone(const std::string& map) {
+  std::istringstream in(map);
+  std::uint64_t inside = 0, outside = 0, count = 0;
+  std::string rest;
+  return static_cast<bool>(in >> inside >> outside >> count) && count == 1 && !(in >> rest);
+}
+
+// A file-capability program keeps the caller's uids, so the socket's creator (a forger of the
+// same uid) is told apart by what the kernel shows of our parent: its uids unchanged since it
+// made the pair (it did not exec a setuid program since), its permitted capabilities a
+// superset of ours, seen from the same user namespace (a forger that unshared one would show
+// a full set there). The parent is non-dumpable, so /proc/<pid>/ns is closed to us; its id
+// maps, world-readable, differ from ours when its namespace does — unless ours is a map that
+// anyone can write. The parent's pid is checked again after the reads: a parent that exited
+// meanwhile made us an orphan, so a second match proves the files read were its own and not
+// those of a process that reused the pid.
+bool parent_holds_our_capabilities(const proc_identity& mine, pid_t parent) {
+  if (mine.permitted_capabilities == 0) return false;  // secure-exec by an LSM alone: nothing to compare
   const std::string dir = "/proc/" + std::to_string(parent);
   const std::optional<proc_identity> theirs = read_identity(std::to_string(parent));
-  if (!theirs || theirs->uids != mine->uids) return false;
-  if ((theirs->permitted_capabilities & mine->permitted_capabilities) != mine->permitted_capabilities) return false;
+  if (!theirs || theirs->pid != parent || theirs->uids != mine.uids) return false;
+  if ((theirs->permitted_capabilities & mine.permitted_capabilities) != mine.permitted_capabilities) return false;
   for (const char* map : {"uid_map", "gid_map"}) {
     const std::optional<std::string> ours = read_text(std::string("/proc/self/") + map);
-    if (!ours || read_text(dir + "/" + map) != ours) return false;
+    if (!ours || writable_by_anyone(*ours) || read_text(dir + "/" + map) != ours) return false;
   }
   return ::getppid() == parent;
 }
@@ -228,11 +266,16 @@ bool privileged_peer_is_parent(const ucred& peer) {
   const bool parent_outside = peer.pid == 0 && ::getppid() == 0;  // we are a new pid namespace's init
   if (!parent_outside && peer.pid != ::getppid()) return false;
   // Setuid or setgid: the creator held the raised id when it made the pair, which a forger
-  // (whose ids are our real ones) cannot have done.
-  if (::getuid() != ::geteuid()) return true;
-  if (::getgid() != ::getegid()) return peer.gid == ::getegid();
-  // File capabilities: the parent must be visible to compare capabilities.
-  return !parent_outside && parent_holds_our_capabilities(peer.pid);
+  // (whose ids are our real ones) cannot have done. Root's capabilities come with its uid.
+  const bool raised_uid = ::getuid() != ::geteuid();
+  const bool raised_gid = ::getgid() != ::getegid();
+  if (raised_gid && !raised_uid && peer.gid != ::getegid()) return false;
+  if (raised_uid && ::geteuid() == 0) return true;
+  const std::optional<proc_identity> mine = read_identity("self");
+  if (!mine || mine->pid != ::getpid()) return false;  // no /proc, or one of another pid namespace
+  if ((raised_uid || raised_gid) && mine->permitted_capabilities == 0) return true;
+  // File capabilities (with a raised id or not): the parent must be visible to compare them.
+  return !parent_outside && parent_holds_our_capabilities(*mine, peer.pid);
 }
 
 }  // namespace

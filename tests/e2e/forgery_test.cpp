@@ -259,16 +259,34 @@ TEST(forgery, a_privileged_program_launches_its_own_children) {
   }
 }
 
+// Unshares a user namespace and maps the caller's uid and gid to themselves, one id each: what
+// any unprivileged process may do. False when this system forbids it.
+bool enter_user_namespace_mapping_itself() {
+  const std::string uid = std::to_string(::geteuid()), gid = std::to_string(::getegid());
+  // A process that changed its uid is not dumpable, which leaves its /proc files to root.
+  if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0 || ::unshare(CLONE_NEWUSER) != 0) return false;
+  auto write_file = [](const char* path, const std::string& text) {
+    std::ofstream out(path);
+    out << text;
+    out.close();
+    return static_cast<bool>(out);
+  };
+  return write_file("/proc/self/setgroups", "deny") && write_file("/proc/self/uid_map", uid + " " + uid + " 1") &&
+         write_file("/proc/self/gid_map", gid + " " + gid + " 1");
+}
+
 // A forger (uid 65534) that starts a file-capability copy with its own socket pair, then makes
 // itself look like a parent holding the program's capabilities before the copy checks:
 // `disguise` runs after the copy is forked and before it execs, which the pipe `gate` (its
 // write end passed to `disguise`) holds back until the forger closes it. Returns what the copy printed and its
 // status (read by the forger, or printed by the program the forger became).
+enum class forger_home { here, new_pid_namespace, own_user_namespace };
 outcome run_disguised_forger(const std::string& program, const std::function<int(int gate)>& disguise,
-                             bool new_pid_namespace = false) {
+                             forger_home home = forger_home::here) {
   return run_captured([&]() -> int {
-    if (new_pid_namespace && ::unshare(CLONE_NEWPID) != 0) return 89;  // the next fork is its init
+    if (home == forger_home::new_pid_namespace && ::unshare(CLONE_NEWPID) != 0) return 89;  // the next fork is its init
     if (!become(65534)) return 90;
+    if (home == forger_home::own_user_namespace && !enter_user_namespace_mapping_itself()) return 88;
     int pair[2], gate[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0 || ::pipe2(gate, O_CLOEXEC) != 0) return 91;
     const std::string marker = forged_marker(some_nonce(11), some_nonce(11), ::getpid(), pair[1]);
@@ -298,7 +316,8 @@ outcome run_disguised_forger(const std::string& program, const std::function<int
 
 // The ways a same-uid forger can seem to hold a file-capability program's capabilities, each
 // refused (exit 121) rather than served (the function's reply, exit 0):
-// - it unshares a user namespace, where it holds every capability, after forking the copy;
+// - it unshares a user namespace, where it holds every capability, after forking the copy
+//   (also from inside a user namespace of its own, mapping the same one id in both);
 // - it execs a setuid-root program (which holds every capability, with a changed euid) that
 //   waits for the copy it inherited;
 // - the copy is the init of a new pid namespace, so its parent is not visible to it.
@@ -310,33 +329,41 @@ TEST(forgery, a_file_capability_program_sees_through_a_disguised_forger) {
     if (setuid.path.empty()) GTEST_SKIP() << setuid.why;
     const std::string name = kind == privilege::file_capability ? "+ep: " : "+p: ";
 
-    outcome unshared = run_disguised_forger(copy.path, [](int) { return ::unshare(CLONE_NEWUSER) == 0 ? 0 : 88; });
-    if (unshared.status == 88) {
-      std::printf("%sno unprivileged user namespaces here; that disguise is not tried\n", name.c_str());
-    } else {
-      EXPECT_EQ(unshared.status, 0) << name << unshared.output;
-      EXPECT_NE(unshared.output.find("refusing to run"), std::string::npos) << name << unshared.output;
-      EXPECT_NE(unshared.output.find("inherited child exited with 121"), std::string::npos) << name << unshared.output;
-    }
-
-    outcome exec_setuid = run_disguised_forger(copy.path, [&](int gate) {
-      // The setuid program closes the gate once it runs (its new credentials committed).
-      if (::fcntl(gate, F_SETFD, 0) != 0) return 86;
-      std::string gate_fd = std::to_string(gate);
-      char arg[] = "--wait-for-child";
-      char* argv[] = {const_cast<char*>(setuid.path.c_str()), arg, gate_fd.data(), nullptr};
-      char* envp[] = {nullptr};
-      ::execve(setuid.path.c_str(), argv, envp);
-      return 87;
-    });
-    EXPECT_EQ(exec_setuid.status, 0) << name << exec_setuid.output;
-    EXPECT_NE(exec_setuid.output.find("refusing to run"), std::string::npos) << name << exec_setuid.output;
-    EXPECT_NE(exec_setuid.output.find("inherited child exited with 121"), std::string::npos) << name << exec_setuid.output;
-
-    outcome pid_init = run_disguised_forger(copy.path, [](int) { return 0; }, true);
-    EXPECT_EQ(pid_init.status, 0) << name << pid_init.output;
-    EXPECT_NE(pid_init.output.find("refusing to run"), std::string::npos) << name << pid_init.output;
-    EXPECT_NE(pid_init.output.find("inherited child exited with 121"), std::string::npos) << name << pid_init.output;
+    // Refused: the copy said so and exited 121 (88: the disguise is not possible here).
+    auto expect_refused = [&](const outcome& o, const char* disguise) {
+      if (o.status == 88) {
+        std::printf("%sno unprivileged user namespaces here; %s is not tried\n", name.c_str(), disguise);
+        return;
+      }
+      EXPECT_EQ(o.status, 0) << name << disguise << ": " << o.output;
+      EXPECT_NE(o.output.find("refusing to run"), std::string::npos) << name << disguise << ": " << o.output;
+      EXPECT_NE(o.output.find("inherited child exited with 121"), std::string::npos)
+          << name << disguise << ": " << o.output;
+    };
+    expect_refused(run_disguised_forger(copy.path, [](int) { return ::unshare(CLONE_NEWUSER) == 0 ? 0 : 88; }),
+                   "an unshared user namespace");
+    // Both in user namespaces of one id each, the forger's nested in the program's: the two
+    // id maps read alike, so a map anyone can write proves nothing and is refused.
+    expect_refused(run_disguised_forger(
+                       copy.path, [](int) { return enter_user_namespace_mapping_itself() ? 0 : 88; },
+                       forger_home::own_user_namespace),
+                   "a nested user namespace");
+    expect_refused(run_disguised_forger(copy.path,
+                                        [&](int gate) {
+                                          // The setuid program closes the gate once it runs
+                                          // (its new credentials committed).
+                                          if (::fcntl(gate, F_SETFD, 0) != 0) return 86;
+                                          std::string gate_fd = std::to_string(gate);
+                                          char arg[] = "--wait-for-child";
+                                          char* argv[] = {const_cast<char*>(setuid.path.c_str()), arg,
+                                                          gate_fd.data(), nullptr};
+                                          char* envp[] = {nullptr};
+                                          ::execve(setuid.path.c_str(), argv, envp);
+                                          return 87;
+                                        }),
+                   "an exec of a setuid program");
+    expect_refused(run_disguised_forger(copy.path, [](int) { return 0; }, forger_home::new_pid_namespace),
+                   "a new pid namespace");
   }
 }
 
