@@ -13,13 +13,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -175,39 +175,6 @@ std::optional<T> whole_number(std::string_view text, int base = 10) {
   return value;
 }
 
-// What /proc/<pid>/status says of a process's identity ("self" or a number).
-struct proc_identity {
-  pid_t pid = -1;
-  std::string uids;                        // real, effective, saved, file system
-  std::uint64_t permitted_capabilities = 0;  // bounds the effective and ambient sets
-};
-
-// Each field exactly once and well-formed, or nullopt.
-std::optional<proc_identity> read_identity(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/status");
-  proc_identity id;
-  int pids = 0, uids = 0, capabilities = 0;
-  for (std::string line; std::getline(in, line);) {
-    const std::string_view l(line);
-    if (l.rfind("Pid:", 0) == 0) {
-      const std::optional<pid_t> n = whole_number<pid_t>(l.substr(4));
-      if (!n) return std::nullopt;
-      id.pid = *n;
-      ++pids;
-    } else if (l.rfind("Uid:", 0) == 0) {
-      id.uids = line.substr(4);
-      ++uids;
-    } else if (l.rfind("CapPrm:", 0) == 0) {
-      const std::optional<std::uint64_t> n = whole_number<std::uint64_t>(l.substr(7), 16);
-      if (!n) return std::nullopt;
-      id.permitted_capabilities = *n;
-      ++capabilities;
-    }
-  }
-  if (in.bad() || pids != 1 || uids != 1 || capabilities != 1) return std::nullopt;
-  return id;
-}
-
 // The whole of a small /proc file, or nullopt if it cannot be read.
 std::optional<std::string> read_text(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -226,6 +193,43 @@ std::optional<std::string> read_text(const std::string& path) {
   }
   ::close(fd);
   return text;
+}
+
+// What /proc/<pid>/status says of a process's identity.
+struct proc_identity {
+  pid_t pid = -1;
+  std::string uids;                        // real, effective, saved, file system
+  std::uint64_t permitted_capabilities = 0;  // bounds the effective and ambient sets
+};
+
+// `dir` is /proc/self or /proc/<pid>. Each field exactly once and well-formed, or nullopt.
+std::optional<proc_identity> read_identity(const std::string& dir) {
+  const std::optional<std::string> status = read_text(dir + "/status");
+  if (!status) return std::nullopt;
+  proc_identity id;
+  int pids = 0, uids = 0, capabilities = 0;
+  std::string_view rest(*status);
+  while (!rest.empty()) {
+    const std::size_t end = std::min(rest.find('\n'), rest.size());
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+    if (line.rfind("Pid:", 0) == 0) {
+      const std::optional<pid_t> n = whole_number<pid_t>(line.substr(4));
+      if (!n) return std::nullopt;
+      id.pid = *n;
+      ++pids;
+    } else if (line.rfind("Uid:", 0) == 0) {
+      id.uids = line.substr(4);
+      ++uids;
+    } else if (line.rfind("CapPrm:", 0) == 0) {
+      const std::optional<std::uint64_t> n = whole_number<std::uint64_t>(line.substr(7), 16);
+      if (!n) return std::nullopt;
+      id.permitted_capabilities = *n;
+      ++capabilities;
+    }
+  }
+  if (pids != 1 || uids != 1 || capabilities != 1) return std::nullopt;
+  return id;
 }
 
 // One extent of one id, "inside outside 1": the only map an unprivileged process can write
@@ -249,7 +253,7 @@ bool writable_by_anyone(const std::string& map) {
 bool parent_holds_our_capabilities(const proc_identity& mine, pid_t parent) {
   if (mine.permitted_capabilities == 0) return false;  // secure-exec by an LSM alone: nothing to compare
   const std::string dir = "/proc/" + std::to_string(parent);
-  const std::optional<proc_identity> theirs = read_identity(std::to_string(parent));
+  const std::optional<proc_identity> theirs = read_identity(dir);
   if (!theirs || theirs->pid != parent || theirs->uids != mine.uids) return false;
   if ((theirs->permitted_capabilities & mine.permitted_capabilities) != mine.permitted_capabilities) return false;
   for (const char* map : {"uid_map", "gid_map"}) {
@@ -271,7 +275,7 @@ bool privileged_peer_is_parent(const ucred& peer) {
   const bool raised_gid = ::getgid() != ::getegid();
   if (raised_gid && !raised_uid && peer.gid != ::getegid()) return false;
   if (raised_uid && ::geteuid() == 0) return true;
-  const std::optional<proc_identity> mine = read_identity("self");
+  const std::optional<proc_identity> mine = read_identity("/proc/self");
   if (!mine || mine->pid != ::getpid()) return false;  // no /proc, or one of another pid namespace
   if ((raised_uid || raised_gid) && mine->permitted_capabilities == 0) return true;
   // File capabilities (with a raised id or not): the parent must be visible to compare them.
