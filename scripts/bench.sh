@@ -19,7 +19,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 
 "$root/scripts/install-deps.sh"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOFORK_BUILD_BENCHMARKS=ON >/dev/null
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGOFORK_BUILD_BENCHMARKS=ON >/dev/null
 cmake --build "$build" --target gofork_benchmarks -- -j"$jobs"
 
 out="$build/bench"

@@ -17,7 +17,7 @@ targets=("$@")
 # shellcheck source=sanitizer_builds.sh
 source "$root/scripts/sanitizer_builds.sh"
 if [ ! -x "$build/generator/gofork-gen" ]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
   cmake --build "$build" --target gofork-gen
 fi
 configure_asan_build "$build" >/dev/null

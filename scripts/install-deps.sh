@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages gofork needs, only those missing (through sudo when not root).
+# --test adds what scripts/test.sh needs beyond a build: LLVM 16 (the generator is tested
+# against 14 and 16), pkg-config and make (the Makefile example), dpkg-dev (the .deb).
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,13 @@ packages=(
   libclang-rt-14-dev                                       # clang's ASan/UBSan/TSan/libFuzzer runtimes
   valgrind                                                 # bench: a child's instruction count (ctest -L bench)
 )
+if [ "${1:-}" = "--test" ]; then
+  packages+=(
+    clang-16 libclang-16-dev libclang-cpp16-dev llvm-16-dev  # gofork-gen built against LLVM 16 too
+    pkgconf make                                             # examples/makefile
+    dpkg-dev                                                 # cpack -G DEB
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -18,7 +18,7 @@ configure_tsan_build() {
 configure_clang_build() {
   local release="$1" tree="$2" flags="$3"
   shift 3
-  cmake -S "$root" -B "$tree" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
+  cmake -S "$root" -B "$tree" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOFORK_DEVELOP=ON -DCMAKE_C_COMPILER=clang-14 \
     -DCMAKE_CXX_COMPILER=clang++-14 -DGOFORK_BUILD_GENERATOR=OFF -DGOFORK_BUILD_BENCHMARKS=OFF \
     "-DGOFORK_GENERATOR_EXECUTABLE=$release/generator/gofork-gen" "-DCMAKE_CXX_FLAGS=$flags" \
     "-DCMAKE_EXE_LINKER_FLAGS=$flags" "$@"

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything and runs every test, in three builds:
-#   1. release (g++): unit, generator golden output and diagnostics, compile-fail, end-to-end,
-#      examples, package consumption, the child instruction-count guard;
-#   2. ASan+UBSan (clang++-14): the whole runtime suite again, plus the libFuzzer targets run
+# Installs what is missing, builds everything and runs every test, in four builds, each with
+# GOFORK_DEVELOP=ON (warnings are errors):
+#   1. release (g++, -O3): unit, generator golden output and diagnostics, compile-fail,
+#      end-to-end, examples, package consumption (install prefix, add_subdirectory, make and
+#      pkg-config, the .deb), the child instruction-count guard;
+#   2. clang++-14 -O3 with gofork-gen built against LLVM 16: the generator's golden and
+#      diagnostic tests (the same expected files as with LLVM 14), the unit, type, target,
+#      compile-fail and example tests;
+#   3. ASan+UBSan (clang++-14): the whole runtime suite again, plus the libFuzzer targets run
 #      for a bounded time;
-#   3. TSan (clang++-14): the concurrency tests.
-# --release-only skips 2 and 3 (a quick local run). Build trees: build/, build-asan/, build-tsan/
-# (GOFORK_BUILD_DIR moves the first; the others sit beside it).
+#   4. TSan (clang++-14): the concurrency tests.
+# --release-only skips 2 to 4 (a quick local run). Build trees: build/, build-llvm16/,
+# build-asan/, build-tsan/ (GOFORK_BUILD_DIR moves the first; the others sit beside it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${GOFORK_BUILD_DIR:-$root/build}"
@@ -16,7 +21,7 @@ if [ "${1:-}" = "--release-only" ]; then
   sanitizers=0
 fi
 
-"$root/scripts/install-deps.sh"
+"$root/scripts/install-deps.sh" --test
 
 passed=0
 failed=0
@@ -44,12 +49,18 @@ run_ctest() {
 }
 
 status=0
-echo "== release build (g++) =="
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== release build (g++ -O3) =="
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGOFORK_DEVELOP=ON
 cmake --build "$build" -- -j"$jobs"
 run_ctest "$build" || status=1
 
 if [ "$sanitizers" = 1 ]; then
+  echo "== clang++-14 -O3 build, gofork-gen against LLVM 16 =="
+  cmake -S "$root" -B "$build-llvm16" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGOFORK_DEVELOP=ON \
+    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DGOFORK_LLVM_VERSION=16 -DGOFORK_BUILD_BENCHMARKS=OFF
+  cmake --build "$build-llvm16" -- -j"$jobs"
+  run_ctest "$build-llvm16" -R "^(generator|unit|types|targets|compile_fail|example)\." || status=1
+
   # shellcheck source=sanitizer_builds.sh
   source "$root/scripts/sanitizer_builds.sh"
   echo "== ASan+UBSan build (clang++-14), with the fuzzers =="

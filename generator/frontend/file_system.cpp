@@ -3,6 +3,8 @@
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/Path.h>
 
+#include <optional>
+
 namespace gofork::gen::frontend {
 namespace {
 
@@ -23,11 +25,11 @@ class generated_headers_are_empty : public llvm::vfs::ProxyFileSystem {
 
  private:
   // Adds the (empty) file on first sight; returns its absolute path, or nothing for ordinary files.
-  llvm::Optional<std::string> virtualize(const llvm::Twine& path) {
+  std::optional<std::string> virtualize(const llvm::Twine& path) {
     llvm::SmallString<256> absolute;
     path.toVector(absolute);
-    if (!is_generated_header(absolute)) return llvm::None;
-    if (makeAbsolute(absolute)) return llvm::None;
+    if (!is_generated_header(absolute)) return std::nullopt;
+    if (makeAbsolute(absolute)) return std::nullopt;
     llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
     const std::string key(absolute.str());
     if (!empty_->exists(key)) empty_->addFile(key, 0, llvm::MemoryBuffer::getMemBuffer("", key));
@@ -39,7 +41,10 @@ class generated_headers_are_empty : public llvm::vfs::ProxyFileSystem {
 
 }  // namespace
 
-bool is_generated_header(llvm::StringRef path) { return path.endswith(".gofork.hpp"); }
+bool is_generated_header(llvm::StringRef path) {
+  const llvm::StringRef suffix = ".gofork.hpp";
+  return path.size() >= suffix.size() && path.substr(path.size() - suffix.size()) == suffix;
+}
 
 llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> make_scan_file_system() {
   return new generated_headers_are_empty(llvm::vfs::getRealFileSystem());

@@ -14,11 +14,17 @@ struct scan_result {
   std::vector<model::function> functions;  // from all TUs, not yet deduplicated
   std::vector<std::string> main_files;     // absolute
   std::vector<std::string> dependencies;   // every file Clang read (absolute, sorted, unique), no .gofork.hpp
+  // -I, -iquote and -isystem directories of the commands, in command-line order, absolute and canonical.
+  std::vector<std::string> include_dirs;
 };
 
-scan_result scan(const std::vector<std::string>& sources, const std::vector<std::string>& compiler_flags);
+struct scan_request {
+  std::vector<std::string> sources;
+  // Without a database: the flags of every source. With one: added to each source's command.
+  std::vector<std::string> compiler_flags;
+  std::string compile_commands_dir;  // holds compile_commands.json; empty: none
+};
 
-// -I, -iquote and -isystem directories in command-line order, made absolute against the current directory.
-std::vector<std::string> include_dirs(const std::vector<std::string>& compiler_flags);
+scan_result scan(const scan_request& request);
 
 }  // namespace gofork::gen::frontend

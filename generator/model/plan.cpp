@@ -140,7 +140,13 @@ plan make_plan(const plan_input& input) {
                                   "'; rename one of them";
       const bool reported = std::any_of(result.problems.begin(), result.problems.end(),
                                         [&](const problem& p) { return p.message == message; });
-      if (!reported) result.problems.push_back({{}, message, {}});
+      if (!reported) {
+        // Built field by field: g++ 12 at -O3 reports the braced form's empty position as
+        // maybe-uninitialized (a false positive inside std::string).
+        problem unlocated;
+        unlocated.message = message;
+        result.problems.push_back(std::move(unlocated));
+      }
       continue;
     }
     auto& header = headers[name];

@@ -91,14 +91,14 @@ class collector : public clang::RecursiveASTVisitor<collector> {
       const clang::SourceLocation where = param.getName().empty() ? param.getBeginLoc() : param.getLocation();
       report_.error(where, param.getSourceRange(),
                     "gofork: " + who + " of forkable function '" + qualified + "' has type '" +
-                        param.getType().getAsString(ctx_.getPrintingPolicy()) +
+                        print_.diagnostic(param.getType()) +
                         "', which cannot cross a process boundary (" + reason + ")");
     }
     if (std::string reason = types.return_problem(fn.getReturnType()); !reason.empty()) {
       ok = false;
       const clang::SourceRange range = fn.getReturnTypeSourceRange();
       report_.error(range.isValid() ? range.getBegin() : fn.getLocation(), range,
-                    "gofork: return type '" + fn.getReturnType().getAsString(ctx_.getPrintingPolicy()) +
+                    "gofork: return type '" + print_.diagnostic(fn.getReturnType()) +
                         "' of forkable function '" + qualified + "' cannot cross a process boundary (" + reason + ")");
     }
     if (ok) found_.push_back(to_model(fn, qualified, types.adaptors()));

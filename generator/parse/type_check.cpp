@@ -272,7 +272,7 @@ std::string type_checker::record_problem(clang::CXXRecordDecl& declared, QualTyp
     return std::string("has ") + which + " data member '" + name + "' and no msgpack adaptor";
   }
   if (decl.getNumBases() != 0) {
-    return "has a base class ('" + decl.bases_begin()->getType().getAsString(ctx_.getPrintingPolicy()) +
+    return "has a base class ('" + type_printer(ctx_).diagnostic(decl.bases_begin()->getType()) +
            "'): only classes without bases get a generated adaptor; make the base a data member or add MSGPACK_DEFINE";
   }
   if (decl.field_empty() && has_call_operator(decl)) return "callable (class with operator() and no data members)";
@@ -297,7 +297,7 @@ std::string type_checker::record_problem(clang::CXXRecordDecl& declared, QualTyp
       reason = value_problem(field->getType());
     }
     if (!reason.empty()) {
-      if (trail_.empty()) trail_type_ = field->getType().getAsString(ctx_.getPrintingPolicy());
+      if (trail_.empty()) trail_type_ = type_printer(ctx_).diagnostic(field->getType());
       trail_.insert(trail_.begin(), name.empty() ? "(anonymous)" : name);
       trail_root_ = decl.getQualifiedNameAsString();
       done_.erase(decl.getCanonicalDecl());

@@ -25,7 +25,15 @@ class type_printer {
     if (const auto* ref = llvm::dyn_cast<clang::RValueReferenceType>(type.getTypePtr())) {
       return declared(ref->getPointeeTypeAsWritten()) + "&&";
     }
-    return tidy(clang::TypeName::getFullyQualifiedName(type, ctx_, policy_, /*WithGlobalNsPrefix=*/true));
+    return tidy(clang::TypeName::getFullyQualifiedName(without_using_sugar(type), ctx_, policy_,
+                                                       /*WithGlobalNsPrefix=*/true));
+  }
+
+  // A type as a message shows it. Clang 16 keeps every name as written (an ElaboratedType even
+  // without a qualifier) and prints `point` where Clang 14 printed `geo::point`; dropping that
+  // sugar on the outer type, through references and pointers, makes messages the same with both.
+  std::string diagnostic(clang::QualType type) const {
+    return without_implicit_elaboration(type).getAsString(ctx_.getPrintingPolicy());
   }
 
   // std::decay_t of the declared type, spelled out.
@@ -46,6 +54,44 @@ class type_printer {
   static std::string tidy(std::string text) {
     for (std::size_t at = text.find("< ::"); at != std::string::npos; at = text.find("< ::", at)) text.erase(at + 1, 1);
     return text;
+  }
+
+  // A name brought in by a using-declaration (`std::int32_t` is libstdc++'s `using ::int32_t`):
+  // Clang 14's qualifier does not look through it and writes `int32_t`, Clang 16's writes
+  // `::int32_t`; the name it stands for is spelled the same by both.
+  clang::QualType without_using_sugar(clang::QualType type) const {
+    clang::QualType named = type;
+    if (const auto* elaborated = llvm::dyn_cast<clang::ElaboratedType>(type.getTypePtr())) {
+      named = elaborated->getNamedType();
+    }
+    const auto* using_type = llvm::dyn_cast<clang::UsingType>(named.getTypePtr());
+    if (using_type == nullptr) return type;
+    clang::Qualifiers qualifiers = type.getLocalQualifiers();
+    qualifiers += named.getLocalQualifiers();
+    return ctx_.getQualifiedType(using_type->getUnderlyingType(), qualifiers);
+  }
+
+  clang::QualType without_implicit_elaboration(clang::QualType type) const {
+    auto& ctx = const_cast<clang::ASTContext&>(ctx_);  // building types interns them; the AST is not changed
+    if (const auto* ref = llvm::dyn_cast<clang::LValueReferenceType>(type.getTypePtr())) {
+      return ctx.getLValueReferenceType(without_implicit_elaboration(ref->getPointeeTypeAsWritten()));
+    }
+    if (const auto* ref = llvm::dyn_cast<clang::RValueReferenceType>(type.getTypePtr())) {
+      return ctx.getRValueReferenceType(without_implicit_elaboration(ref->getPointeeTypeAsWritten()));
+    }
+    const clang::Qualifiers qualifiers = type.getLocalQualifiers();
+    if (const auto* pointer = llvm::dyn_cast<clang::PointerType>(type.getTypePtr())) {
+      return ctx.getQualifiedType(ctx.getPointerType(without_implicit_elaboration(pointer->getPointeeType())),
+                                  qualifiers);
+    }
+    if (const auto* elaborated = llvm::dyn_cast<clang::ElaboratedType>(type.getTypePtr())) {
+      if (elaborated->getQualifier() == nullptr && elaborated->getKeyword() == clang::ETK_None) {
+        clang::Qualifiers all = qualifiers;
+        all += elaborated->getNamedType().getLocalQualifiers();
+        return ctx.getQualifiedType(elaborated->getNamedType().getTypePtr(), all);
+      }
+    }
+    return type;
   }
 
   const clang::ASTContext& ctx_;

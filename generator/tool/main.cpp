@@ -1,4 +1,5 @@
-// gofork-gen --output-dir DIR [--source-root DIR] [--stamp FILE] [--depfile FILE] [--list] SOURCE... -- FLAGS...
+// gofork-gen --output-dir DIR [-p BUILD_DIR] [--source-root DIR] [--stamp FILE] [--depfile FILE] [--list] SOURCE...
+//            [-- FLAGS...]
 // Thin driver: command line, planning, write-if-changed, stale-file removal, stamp and depfile.
 #include "diagnostics/diagnostics.hpp"
 #include "emit/emit.hpp"
@@ -24,14 +25,18 @@ struct command_line {
   std::string source_root;
   std::string stamp;
   std::string depfile;
+  std::string compile_commands_dir;
   bool list = false;
+  bool version = false;
   std::vector<std::string> sources;
   std::vector<std::string> flags;
 };
 
 constexpr const char* usage =
-    "usage: gofork-gen --output-dir DIR [--source-root DIR] [--stamp FILE] [--depfile FILE] [--list] SOURCE... -- "
-    "COMPILER_FLAGS...";
+    "usage: gofork-gen --output-dir DIR [-p BUILD_DIR] [--source-root DIR] [--stamp FILE] [--depfile FILE] [--list]\n"
+    "                  SOURCE... [-- COMPILER_FLAGS...]\n"
+    "       gofork-gen --version\n"
+    "Flags come from BUILD_DIR/compile_commands.json (-p), from COMPILER_FLAGS, or both (added to each command).";
 
 bool parse_command_line(int argc, char** argv, command_line& out) {
   int i = 1;
@@ -54,8 +59,14 @@ bool parse_command_line(int argc, char** argv, command_line& out) {
       if (!value(out.stamp)) return false;
     } else if (arg == "--depfile") {
       if (!value(out.depfile)) return false;
+    } else if (arg == "-p") {
+      if (!value(out.compile_commands_dir)) return false;
+    } else if (arg.rfind("-p=", 0) == 0) {
+      out.compile_commands_dir = arg.substr(3);
     } else if (arg == "--list") {
       out.list = true;
+    } else if (arg == "--version") {
+      out.version = true;
     } else if (arg.rfind("--", 0) == 0) {
       diagnostics::report_plain_error("unknown option '" + arg + "'");
       return false;
@@ -64,6 +75,7 @@ bool parse_command_line(int argc, char** argv, command_line& out) {
     }
   }
   for (; i < argc; ++i) out.flags.push_back(argv[i]);
+  if (out.version) return true;
   return !out.sources.empty() && (out.list || !out.output_dir.empty());
 }
 
@@ -131,14 +143,18 @@ int run(const command_line& cmd) {
   std::vector<std::string> sources;
   for (const auto& source : cmd.sources) sources.push_back(canonical_path(source));
 
-  frontend::scan_result scanned = frontend::scan(cmd.sources, cmd.flags);
+  frontend::scan_request request;
+  request.sources = cmd.sources;
+  request.compiler_flags = cmd.flags;
+  request.compile_commands_dir = cmd.compile_commands_dir;
+  frontend::scan_result scanned = frontend::scan(request);
   if (!scanned.ok) return 1;
 
   model::plan_input input;
   input.functions = std::move(scanned.functions);
   input.sources = sources;
   input.main_files = scanned.main_files;
-  input.include_dirs = frontend::include_dirs(cmd.flags);
+  input.include_dirs = scanned.include_dirs;
   if (!cmd.source_root.empty()) input.source_root = canonical_path(cmd.source_root);
   const model::plan plan = model::make_plan(input);
   if (diagnostics::report_late(plan.problems) != 0) return 1;
@@ -192,6 +208,10 @@ int main(int argc, char** argv) {
   if (!parse_command_line(argc, argv, cmd)) {
     std::cerr << usage << '\n';
     return 1;
+  }
+  if (cmd.version) {
+    std::cout << "gofork-gen " GOFORK_VERSION " (Clang " GOFORK_LLVM_VERSION_STRING ")\n";
+    return 0;
   }
   try {
     return run(cmd);

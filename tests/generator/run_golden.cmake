@@ -1,6 +1,7 @@
 # Golden tests for gofork-gen (run by CTest; see README.md).
 #
 #   cmake -DMODE=golden      -DGEN=<gofork-gen> -DCASE_DIR=<golden/case> -DWORK_DIR=<scratch dir> -P run_golden.cmake
+#   (add -DDATABASE=ON to pass the same flags through a compile_commands.json and -p)
 #   cmake -DMODE=diagnostics -DGEN=<gofork-gen> -DSOURCE=<diagnostics/case.cpp> -DWORK_DIR=<scratch dir> -P run_golden.cmake
 #
 # Add -DUPDATE=ON to rewrite the expected files instead of comparing: `ctest -R generator.golden -N -V`
@@ -37,6 +38,18 @@ if(MODE STREQUAL "golden")
   list(FILTER _sources EXCLUDE REGEX "^${CASE_DIR}/expected/")
   list(SORT _sources)
   set(_flags -- "-I${CASE_DIR}" -std=c++17)
+  if(DATABASE)
+    # The same flags from a compile_commands.json, as Meson writes it: relative -I against the
+    # entry's directory, the compiler and -c/-o in the command.
+    set(_entries "")
+    foreach(_source IN LISTS _sources)
+      string(APPEND _entries "${_sep}  {\"directory\": \"${CASE_DIR}\", \"file\": \"${_source}\", "
+        "\"arguments\": [\"c++\", \"-I.\", \"-std=c++17\", \"-o\", \"x.o\", \"-c\", \"${_source}\"]}")
+      set(_sep ",\n")
+    endforeach()
+    file(WRITE "${WORK_DIR}/db/compile_commands.json" "[\n${_entries}\n]\n")
+    set(_flags -p "${WORK_DIR}/db")
+  endif()
   execute_process(
     COMMAND "${GEN}" --output-dir "${_out}" --source-root "${CASE_DIR}" --stamp "${WORK_DIR}/stamp" ${_sources} ${_flags}
     RESULT_VARIABLE _rc OUTPUT_VARIABLE _stdout ERROR_VARIABLE _stderr)
@@ -63,7 +76,7 @@ if(MODE STREQUAL "golden")
   list(SORT _actual)
   list(SORT _expected)
 
-  if(UPDATE)
+  if(UPDATE AND NOT DATABASE)
     file(REMOVE_RECURSE "${CASE_DIR}/expected")
     foreach(_name IN LISTS _actual)
       get_filename_component(_sub "${CASE_DIR}/expected/${_name}" DIRECTORY)
