@@ -67,6 +67,8 @@ std::string stubs(const model::function& fn) {
   for (const auto& p : fn.parameters) {
     if (!params.empty()) params += ", ";
     params += p.type + " " + p.name;
+    // The stub accepts exactly the calls the function accepts; the default is evaluated in the parent.
+    if (!p.default_argument.empty()) params += " = " + p.default_argument;
   }
   std::string out = "// Runs " + fn.id + " in a new process; see gofork::process.\n";
   out += head + "const ::gofork::options& gofork_options_" + (params.empty() ? "" : ", ") + params + ") {\n";

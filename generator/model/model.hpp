@@ -18,6 +18,7 @@ struct parameter {
   std::string type;        // declared type, fully qualified: const ::std::string&
   std::string value_type;  // reference and top-level cv removed: ::std::string
   std::string wire_type;   // what the child decodes when not value_type (std::string_view -> ::std::string)
+  std::string default_argument;  // the initializer as written (without '='), empty when there is none
 };
 
 // A msgpack adaptor gofork-gen writes for a user class: its public fields as an array.

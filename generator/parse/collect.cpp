@@ -10,6 +10,7 @@
 #include <clang/AST/DeclTemplate.h>
 #include <clang/AST/RecursiveASTVisitor.h>
 #include <clang/Basic/SourceManager.h>
+#include <clang/Lex/Lexer.h>
 #include <clang/Sema/Sema.h>
 
 #include <filesystem>
@@ -129,7 +130,7 @@ class collector : public clang::RecursiveASTVisitor<collector> {
         while (user_names.count(name) != 0) name += '_';  // never shadow a user's own name
       }
       out.parameters.push_back({name, print_.declared(param.getType()), print_.value(param.getType()),
-                                is_string_view(param.getType()) ? "::std::string" : ""});
+                                is_string_view(param.getType()) ? "::std::string" : "", default_argument(fn, i)});
       if (i != 0) out.id += ", ";
       out.id += print_.canonical(param.getType());
     }
@@ -139,6 +140,25 @@ class collector : public clang::RecursiveASTVisitor<collector> {
     out.declaring_file = file_path(sm_.getFileID(loc));
     out.position = {out.declaring_file, sm_.getExpansionLineNumber(loc), sm_.getExpansionColumnNumber(loc)};
     return out;
+  }
+
+  // Defaults may be added by any redeclaration; the most recent one sees them all (inherited ones too).
+  // The text is copied as written: the stub lives in the function's namespace, so its names resolve alike.
+  std::string default_argument(const clang::FunctionDecl& fn, unsigned index) const {
+    const clang::ParmVarDecl& param = *fn.getMostRecentDecl()->getParamDecl(index);
+    if (!param.hasDefaultArg() || param.hasUnparsedDefaultArg() || param.hasUninstantiatedDefaultArg()) return "";
+    const clang::CharSourceRange range = clang::Lexer::makeFileCharRange(
+        clang::CharSourceRange::getTokenRange(param.getDefaultArgRange()), sm_, ctx_.getLangOpts());
+    if (range.isValid()) {
+      // A braced default (= {1, 2}) converted to a class type has a range that starts at its '='.
+      llvm::StringRef text = clang::Lexer::getSourceText(range, sm_, ctx_.getLangOpts()).trim();
+      if (text.consume_front("=")) text = text.ltrim();
+      return text.str();
+    }
+    std::string text;  // not in one file (pasted by a macro): print the expression instead
+    llvm::raw_string_ostream stream(text);
+    param.getDefaultArg()->printPretty(stream, nullptr, ctx_.getPrintingPolicy());
+    return stream.str();
   }
 
   std::string file_path(clang::FileID id) const {

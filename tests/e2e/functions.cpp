@@ -16,6 +16,12 @@ namespace e2e {
 
 int square(int x) { return x * x; }
 
+std::string with_defaults(int x, int step, std::vector<std::string> words) {
+  std::string out = std::to_string(x + step);
+  for (const auto& word : words) out += " " + word;
+  return out;
+}
+
 int own_pid() { return static_cast<int>(::getpid()); }
 
 void write_line(int fd, const std::string& text) {

@@ -11,6 +11,10 @@
 namespace e2e {
 
 [[gofork::forkable]] int square(int x);
+inline constexpr int default_step = 10;
+// Defaults as users write them: a literal, a name of this namespace, a braced list.
+[[gofork::forkable]] std::string with_defaults(int x, int step = default_step * 2,
+                                               std::vector<std::string> words = {"a", "b"});
 [[gofork::forkable]] int own_pid();
 [[gofork::forkable]] void write_line(int fd, const std::string& text);
 [[gofork::forkable]] std::string join(const std::vector<std::string>& parts, const std::string& separator);

@@ -61,6 +61,14 @@ TEST_F(launch, runs_in_another_process) {
 
 TEST_F(launch, returns_a_value) { EXPECT_EQ(e2e::fork_square(7).get(), 49); }
 
+TEST_F(launch, default_arguments_may_be_left_out_as_for_the_function) {
+  EXPECT_EQ(e2e::fork_with_defaults(1).get(), e2e::with_defaults(1));
+  EXPECT_EQ(e2e::fork_with_defaults(1).get(), "21 a b");
+  EXPECT_EQ(e2e::fork_with_defaults(1, 2).get(), "3 a b");
+  EXPECT_EQ(e2e::fork_with_defaults(1, 2, {"z"}).get(), "3 z");
+  EXPECT_EQ(e2e::fork_with_defaults(gofork::options{}, 5).get(), "25 a b");
+}
+
 TEST_F(launch, strings_and_vectors_by_value_and_const_reference) {
   EXPECT_EQ(e2e::fork_join({"a", "b", "c"}, ", ").get(), "a, b, c");
   EXPECT_EQ(e2e::fork_join({}, "-").get(), "");

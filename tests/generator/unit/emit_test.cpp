@@ -17,7 +17,7 @@ model::function square() {
   fn.namespaces = {{"app", false}};
   fn.return_type = "int";
   fn.result_type = "int";
-  fn.parameters = {{"x", "int", "int", ""}};
+  fn.parameters = {{"x", "int", "int", "", ""}};
   fn.declaring_file = "/src/app/api.hpp";
   fn.position = {"/src/app/api.hpp", 3, 26};
   return fn;
@@ -105,7 +105,7 @@ TEST(emit, groups_consecutive_functions_and_reopens_inline_namespaces) {
   model::function a = square();
   model::function b = square();
   b.id = "app::square(long)";
-  b.parameters = {{"x", "long", "long", ""}};
+  b.parameters = {{"x", "long", "long", "", ""}};
   model::function c = square();
   c.id = "app::v2::square(int)";
   c.qualified_name = "app::v2::square";
@@ -160,7 +160,7 @@ TEST(emit, string_view_parameters_are_decoded_through_a_wire_function) {
   fn.id = "app::count(std::string_view, int &&)";
   fn.qualified_name = "app::count";
   fn.name = "count";
-  fn.parameters = {{"s", "const ::std::string_view&", "::std::string_view", "::std::string"}, {"n", "int&&", "int", ""}};
+  fn.parameters = {{"s", "const ::std::string_view&", "::std::string_view", "::std::string", ""}, {"n", "int&&", "int", "", ""}};
   file.functions = {fn};
   const std::string text = emit::header(file);
   EXPECT_NE(text.find("launch<int, ::std::string_view, int>(::gofork::options{}, "), std::string::npos) << text;
@@ -170,6 +170,21 @@ TEST(emit, string_view_parameters_are_decoded_through_a_wire_function) {
       << text;
   EXPECT_NE(text.find("&::gofork::detail::dispatch<int(::std::string, int&&), &wire_app_count_"), std::string::npos)
       << text;
+}
+
+TEST(emit, default_arguments_are_kept_in_both_stubs) {
+  model::generated_header file;
+  file.file_name = "api.gofork.hpp";
+  file.source_name = "api.hpp";
+  model::function fn = square();
+  fn.parameters.push_back({"y", "int", "int", "", "limits::step * 2"});
+  file.functions = {fn};
+  const std::string text = emit::header(file);
+  EXPECT_NE(text.find("fork_square(const ::gofork::options& gofork_options_, int x, int y = limits::step * 2) {"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("fork_square(int x, int y = limits::step * 2) {"), std::string::npos) << text;
+  EXPECT_NE(text.find("dispatch<int(int, int), &::app::square>"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ model::function make(const std::string& name, const std::string& file, unsigned 
   fn.name = name;
   fn.namespaces = {{"app", false}};
   fn.return_type = fn.result_type = "int";
-  fn.parameters = {{"x", "int", "int", ""}};
+  fn.parameters = {{"x", "int", "int", "", ""}};
   fn.declaring_file = file;
   fn.position = {file, line, 5};
   return fn;
@@ -109,7 +109,7 @@ TEST(plan, stubs_clash_on_canonical_parameter_types) {
   b.id = "app::v1::f(int)";
   b.qualified_name = "app::v1::f";
   b.namespaces = {{"app", false}, {"v1", true}};
-  b.parameters = {{"x", "::std::int32_t", "::std::int32_t", ""}};  // an alias of int: the same stub
+  b.parameters = {{"x", "::std::int32_t", "::std::int32_t", "", ""}};  // an alias of int: the same stub
   model::plan_input input;
   input.functions = {a, b};
   EXPECT_EQ(model::make_plan(input).problems.size(), 1u);
