@@ -107,7 +107,7 @@ std::string adaptor_text(const model::adaptor& a) {
   const std::string n = std::to_string(a.fields.size());
   const std::string guard = adaptor_guard(a);
   std::string field_list;
-  for (const auto& f : a.fields) field_list += (field_list.empty() ? "" : ", ") + f;
+  for (const auto& f : a.fields) field_list += (field_list.empty() ? "" : ", ") + f.name;
   std::string out = "#ifndef " + guard + "\n#define " + guard + "\n";
   out += "// " + t + " travels as the array [" + field_list + "].\n";
   out += "namespace msgpack {\nMSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {\nnamespace adaptor {\n\n";
@@ -116,7 +116,10 @@ std::string adaptor_text(const model::adaptor& a) {
   out += "  const ::msgpack::object& operator()(const ::msgpack::object& o, " + t + "& v) const {\n";
   out += "    if (o.type != ::msgpack::type::ARRAY || o.via.array.size != " + n + ") throw ::msgpack::type_error();\n";
   for (std::size_t i = 0; i < a.fields.size(); ++i) {
-    out += "    o.via.array.ptr[" + std::to_string(i) + "].convert(v." + a.fields[i] + ");\n";
+    const std::string element = "o.via.array.ptr[" + std::to_string(i) + "]";
+    const std::string member = "v." + a.fields[i].access;
+    out += a.fields[i].c_array ? "    ::gofork::detail::convert_c_array(" + element + ", " + member + ");\n"
+                               : "    " + element + ".convert(" + member + ");\n";
   }
   if (a.fields.empty()) out += "    static_cast<void>(v);\n";
   out += "    return o;\n  }\n};\n\n";
@@ -124,7 +127,9 @@ std::string adaptor_text(const model::adaptor& a) {
   out += "template <>\nstruct pack<" + t + "> {\n  template <class Stream>\n";
   out += "  ::msgpack::packer<Stream>& operator()(::msgpack::packer<Stream>& o, const " + t + "& v) const {\n";
   out += "    o.pack_array(" + n + ");\n";
-  for (const auto& f : a.fields) out += "    o.pack(v." + f + ");\n";
+  for (const auto& f : a.fields) {
+    out += f.c_array ? "    ::gofork::detail::pack_c_array(o, v." + f.access + ");\n" : "    o.pack(v." + f.access + ");\n";
+  }
   if (a.fields.empty()) out += "    static_cast<void>(v);\n";
   out += "    return o;\n  }\n};\n\n";
 
@@ -137,7 +142,10 @@ std::string adaptor_text(const model::adaptor& a) {
     out += "    o.via.array.ptr = static_cast<::msgpack::object*>(o.zone.allocate_align(\n";
     out += "        sizeof(::msgpack::object) * " + n + ", MSGPACK_ZONE_ALIGNOF(::msgpack::object)));\n";
     for (std::size_t i = 0; i < a.fields.size(); ++i) {
-      out += "    o.via.array.ptr[" + std::to_string(i) + "] = ::msgpack::object(v." + a.fields[i] + ", o.zone);\n";
+      const auto& f = a.fields[i];
+      out += "    o.via.array.ptr[" + std::to_string(i) + "] = " +
+             (f.c_array ? "::gofork::detail::c_array_object(v." + f.access + ", o.zone);\n"
+                        : "::msgpack::object(v." + f.access + ", o.zone);\n");
     }
   }
   out += "  }\n};\n\n";

@@ -21,10 +21,17 @@ struct parameter {
   std::string default_argument;  // the initializer as written (without '='), empty when there is none
 };
 
+// One data member an adaptor sends.
+struct field {
+  std::string name;      // as declared: x
+  std::string access;    // what follows "v.": x, or ::geo::base::x for a base class's member
+  bool c_array = false;  // int ids[4]: sent through gofork's C-array helpers (exact size both ways)
+};
+
 // A msgpack adaptor gofork-gen writes for a user class: its public fields as an array.
 struct adaptor {
-  std::string type;                 // canonical, fully qualified: ::geo::point, ::geo::box<int>
-  std::vector<std::string> fields;  // in declaration order
+  std::string type;           // canonical, fully qualified: ::geo::point, ::geo::box<int>
+  std::vector<field> fields;  // base classes' fields first (bases in declaration order), then its own
 };
 
 struct namespace_scope {

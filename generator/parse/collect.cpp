@@ -84,7 +84,9 @@ class collector : public clang::RecursiveASTVisitor<collector> {
     type_checker types(sema_, fn.getLocation());
     for (unsigned i = 0; i < fn.getNumParams(); ++i) {
       const clang::ParmVarDecl& param = *fn.getParamDecl(i);
-      std::string reason = types.parameter_problem(param.getType());
+      std::string reason = param.getOriginalType()->isArrayType()
+                               ? "a C array parameter is a pointer: take a std::array or std::vector"
+                               : types.parameter_problem(param.getType());
       if (reason.empty()) continue;
       ok = false;
       const std::string who =

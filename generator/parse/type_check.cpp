@@ -8,6 +8,8 @@
 #include <clang/AST/Type.h>
 #include <clang/Sema/Sema.h>
 
+#include <set>
+
 namespace gofork::gen::parse {
 namespace {
 
@@ -92,6 +94,26 @@ std::string builtin_problem(const clang::BuiltinType& builtin) {
   }
 }
 
+// std::filesystem::path, std::chrono::time_point: the name users write (inline namespaces such
+// as __cxx11 left out).
+std::string std_name(const clang::NamedDecl& decl) {
+  std::string out = decl.getNameAsString();
+  for (const clang::DeclContext* dc = decl.getDeclContext(); dc != nullptr; dc = dc->getParent()) {
+    const auto* ns = llvm::dyn_cast<clang::NamespaceDecl>(dc);
+    if (ns == nullptr || ns->isInline()) continue;
+    out = ns->getNameAsString() + "::" + out;
+  }
+  return out;
+}
+
+// The character types std::basic_string and its friends take.
+bool is_character(clang::ASTContext& ctx, clang::QualType type) {
+  for (clang::QualType c : {ctx.CharTy, ctx.WCharTy, ctx.Char16Ty, ctx.Char32Ty, ctx.Char8Ty}) {
+    if (same(type, c)) return true;
+  }
+  return false;
+}
+
 bool has_call_operator(const clang::CXXRecordDecl& decl) {
   return !decl.lookup(decl.getASTContext().DeclarationNames.getCXXOperatorName(clang::OO_Call)).empty();
 }
@@ -117,13 +139,17 @@ std::string type_checker::element_problem(QualType element) {
 
 std::string type_checker::std_problem(const clang::CXXRecordDecl& decl) {
   const llvm::StringRef name = decl.getName();
-  if (name == "unique_ptr" || name == "shared_ptr" || name == "weak_ptr") return "smart pointer";
+  const std::string full = std_name(decl);
+  if (name == "unique_ptr" || name == "shared_ptr" || name == "weak_ptr") {
+    return "smart pointer: pass the value it points to (or a std::optional of it)";
+  }
   if (name == "function" || name == "move_only_function" || name == "packaged_task") {
-    return "callable (std::" + name.str() + ")";
+    return "callable (" + full + "): code cannot cross; pass a value that says what to do (an enum, a string)";
   }
   if (name == "basic_string_view") return "std::string_view is only supported as a top-level parameter";
+  if (full == "std::filesystem::path" || full == "std::monostate") return "";
   const auto* spec = llvm::dyn_cast<clang::ClassTemplateSpecializationDecl>(&decl);
-  if (spec == nullptr) return "std::" + name.str() + " is not supported";
+  if (spec == nullptr) return full + " is not supported";
 
   const auto& args = spec->getTemplateArgs();
   auto type_arg = [&](unsigned i) { return args[i].getAsType(); };
@@ -133,21 +159,31 @@ std::string type_checker::std_problem(const clang::CXXRecordDecl& decl) {
     }
     return true;
   };
-  const std::string custom = "std::" + name.str() + " with a non-default allocator, comparator or hash";
+  const std::string custom = full + " with a non-default allocator, comparator or hash";
 
   if (name == "basic_string") {
-    if (args.size() == 3 && all_types() && same(type_arg(0), ctx_.CharTy) &&
-        is_std_of(args[1], "char_traits", ctx_.CharTy) && is_std_of(args[2], "allocator", ctx_.CharTy)) {
+    if (args.size() == 3 && all_types() && is_character(ctx_, type_arg(0)) &&
+        is_std_of(args[1], "char_traits", type_arg(0)) && is_std_of(args[2], "allocator", type_arg(0))) {
       return "";
     }
-    return "only std::string is supported among the std::basic_string types";
+    return "std::basic_string with custom traits or allocator: use std::string, std::wstring, std::u8string, "
+           "std::u16string or std::u32string";
+  }
+  if (name == "bitset") return "";
+  if (name == "complex") {
+    if (args.size() != 1 || args[0].getKind() != clang::TemplateArgument::Type) return "unsupported std::complex";
+    return element_problem(type_arg(0));
+  }
+  if (name == "time_point") {
+    if (args.size() != 2 || !all_types()) return "unsupported std::chrono::time_point";
+    return element_problem(type_arg(1));  // the clock is part of the type on both sides
   }
   if (name == "vector" || name == "deque" || name == "list") {
     if (args.size() != 2 || !all_types() || !is_std_of(args[1], "allocator", type_arg(0))) return custom;
     return element_problem(type_arg(0));
   }
   if (name == "array" || name == "optional") {
-    if (args.size() < 1 || args[0].getKind() != clang::TemplateArgument::Type) return "unsupported std::" + name.str();
+    if (args.size() < 1 || args[0].getKind() != clang::TemplateArgument::Type) return "unsupported " + full;
     return element_problem(type_arg(0));
   }
   if (name == "duration") {
@@ -160,29 +196,29 @@ std::string type_checker::std_problem(const clang::CXXRecordDecl& decl) {
     return reason.empty() ? element_problem(type_arg(1)) : reason;
   }
   if (name == "tuple" || name == "variant") {
-    if (args.size() != 1 || args[0].getKind() != clang::TemplateArgument::Pack) return "unsupported std::" + name.str();
+    if (args.size() != 1 || args[0].getKind() != clang::TemplateArgument::Pack) return "unsupported " + full;
     for (const auto& element : args[0].pack_elements()) {
-      if (element.getKind() != clang::TemplateArgument::Type) return "unsupported std::" + name.str();
+      if (element.getKind() != clang::TemplateArgument::Type) return "unsupported " + full;
       if (std::string reason = element_problem(element.getAsType()); !reason.empty()) return reason;
     }
     return "";
   }
-  if (name == "set") {
+  if (name == "set" || name == "multiset") {
     if (args.size() != 3 || !all_types() || !is_std_of(args[1], "less", type_arg(0)) ||
         !is_std_of(args[2], "allocator", type_arg(0))) {
       return custom;
     }
     return element_problem(type_arg(0));
   }
-  if (name == "unordered_set") {
+  if (name == "unordered_set" || name == "unordered_multiset") {
     if (args.size() != 4 || !all_types() || !is_std_of(args[1], "hash", type_arg(0)) ||
         !is_std_of(args[2], "equal_to", type_arg(0)) || !is_std_of(args[3], "allocator", type_arg(0))) {
       return custom;
     }
     return element_problem(type_arg(0));
   }
-  if (name == "map" || name == "unordered_map") {
-    const bool ordered = name == "map";
+  if (name == "map" || name == "multimap" || name == "unordered_map" || name == "unordered_multimap") {
+    const bool ordered = name == "map" || name == "multimap";
     const bool defaults =
         args.size() == (ordered ? 4u : 5u) && all_types() &&
         (ordered ? is_std_of(args[2], "less", type_arg(0))
@@ -192,7 +228,7 @@ std::string type_checker::std_problem(const clang::CXXRecordDecl& decl) {
     std::string reason = element_problem(type_arg(0));
     return reason.empty() ? element_problem(type_arg(1)) : reason;
   }
-  return "std::" + name.str() + " is not supported";
+  return full + " is not supported";
 }
 
 // MSGPACK_DEFINE / MSGPACK_DEFINE_MAP (a msgpack_pack member, possibly inherited) or a visible
@@ -265,17 +301,10 @@ std::string type_checker::record_problem(clang::CXXRecordDecl& declared, QualTyp
     done_[decl.getCanonicalDecl()] = true;
     return "";  // the user's own msgpack support is used as it is
   }
-  for (const auto* field : decl.fields()) {
-    if (field->getAccess() == clang::AS_public) continue;
-    const char* which = field->getAccess() == clang::AS_private ? "private" : "protected";
-    const std::string name = field->getName().empty() ? "(anonymous)" : field->getName().str();
-    return std::string("has ") + which + " data member '" + name + "' and no msgpack adaptor";
+  if (std::string reason = hierarchy_problem(decl); !reason.empty()) return reason;
+  if (decl.field_empty() && decl.getNumBases() == 0 && has_call_operator(decl)) {
+    return "callable (class with operator() and no data members)";
   }
-  if (decl.getNumBases() != 0) {
-    return "has a base class ('" + type_printer(ctx_).diagnostic(decl.bases_begin()->getType()) +
-           "'): only classes without bases get a generated adaptor; make the base a data member or add MSGPACK_DEFINE";
-  }
-  if (decl.field_empty() && has_call_operator(decl)) return "callable (class with operator() and no data members)";
   if (const auto* ctor = sema_.LookupDefaultConstructor(&decl);
       ctor == nullptr || ctor->isDeleted() || ctor->getAccess() != clang::AS_public) {
     return "not default-constructible: decoding starts from a default-constructed value";
@@ -284,8 +313,73 @@ std::string type_checker::record_problem(clang::CXXRecordDecl& declared, QualTyp
   done_[decl.getCanonicalDecl()] = false;
   model::adaptor adaptor;
   adaptor.type = type_printer(ctx_).adaptor_name(type);
+  if (std::string reason = gather_fields(decl, decl, adaptor.fields); !reason.empty()) {
+    done_.erase(decl.getCanonicalDecl());
+    return reason;
+  }
+  done_[decl.getCanonicalDecl()] = true;
+  adaptors_.push_back(std::move(adaptor));
+  return "";
+}
+
+namespace {
+
+// Data members a generated adaptor cannot read; `where` says in which class, when not the one checked.
+std::string private_data_problem(const clang::CXXRecordDecl& decl, const std::string& where) {
+  for (const auto* field : decl.fields()) {
+    if (field->getAccess() == clang::AS_public) continue;
+    const char* which = field->getAccess() == clang::AS_private ? "private" : "protected";
+    const std::string name = field->getName().empty() ? "(anonymous)" : field->getName().str();
+    return std::string("has ") + which + " data member '" + name + "'" + where + " and no msgpack adaptor";
+  }
+  return "";
+}
+
+}  // namespace
+
+// What keeps a class from getting a generated adaptor: private data, in it or in a base, or a
+// base that is virtual, not public, or there twice (its members' names would be ambiguous).
+std::string type_checker::hierarchy_problem(const clang::CXXRecordDecl& decl) {
+  if (std::string reason = private_data_problem(decl, ""); !reason.empty()) return reason;
+  std::set<const clang::CXXRecordDecl*> seen;
+  return bases_problem(decl, seen);
+}
+
+std::string type_checker::bases_problem(const clang::CXXRecordDecl& decl, std::set<const clang::CXXRecordDecl*>& seen) {
+  for (const auto& base : decl.bases()) {
+    const std::string name = type_printer(ctx_).diagnostic(base.getType());
+    if (base.isVirtual()) {
+      return "has a virtual base class ('" + name + "'): only non-virtual public bases are sent; add MSGPACK_DEFINE";
+    }
+    if (base.getAccessSpecifier() != clang::AS_public) {
+      return "has a non-public base class ('" + name + "'): its members cannot be read; make it public or add MSGPACK_DEFINE";
+    }
+    const auto* record = base.getType()->getAsCXXRecordDecl();
+    if (record == nullptr || !record->hasDefinition()) return "has a base class ('" + name + "') that is not a class";
+    record = record->getDefinition();
+    if (!seen.insert(record->getCanonicalDecl()).second) {
+      return "has the base class '" + name + "' twice: the names of its members would be ambiguous";
+    }
+    if (std::string reason = private_data_problem(*record, " (in its base class '" + name + "')"); !reason.empty()) {
+      return reason;
+    }
+    if (std::string reason = bases_problem(*record, seen); !reason.empty()) return reason;
+  }
+  return "";
+}
+
+// The fields `top`'s adaptor sends for `decl` (top itself or one of its bases): the bases' first.
+std::string type_checker::gather_fields(const clang::CXXRecordDecl& decl, const clang::CXXRecordDecl& top,
+                                        std::vector<model::field>& out) {
+  for (const auto& base : decl.bases()) {
+    const auto* record = base.getType()->getAsCXXRecordDecl()->getDefinition();
+    if (std::string reason = gather_fields(*record, top, out); !reason.empty()) return reason;
+  }
+  // A base's member is named through the base, so one of the same name in a derived class does not hide it.
+  const std::string qualifier = &decl == &top ? "" : type_printer(ctx_).adaptor_name(ctx_.getRecordType(&decl)) + "::";
   for (const auto* field : decl.fields()) {
     const std::string name = field->getName().str();
+    bool c_array = false;
     std::string reason;
     if (field->isAnonymousStructOrUnion() || name.empty()) {
       reason = "anonymous struct or union member";
@@ -293,21 +387,35 @@ std::string type_checker::record_problem(clang::CXXRecordDecl& declared, QualTyp
       reason = "bit-field (decoding needs a reference to it)";
     } else if (!field->getType()->isReferenceType() && field->getType().isConstQualified()) {
       reason = "const data member (decoding assigns to it)";
+    } else if (const auto* array = ctx_.getAsArrayType(field->getType())) {
+      reason = c_array_problem(*array);
+      c_array = true;
     } else {
       reason = value_problem(field->getType());
     }
     if (!reason.empty()) {
       if (trail_.empty()) trail_type_ = type_printer(ctx_).diagnostic(field->getType());
       trail_.insert(trail_.begin(), name.empty() ? "(anonymous)" : name);
-      trail_root_ = decl.getQualifiedNameAsString();
-      done_.erase(decl.getCanonicalDecl());
+      trail_root_ = top.getQualifiedNameAsString();
       return reason;
     }
-    adaptor.fields.push_back(name);
+    out.push_back({name, qualifier + name, c_array});
   }
-  done_[decl.getCanonicalDecl()] = true;
-  adaptors_.push_back(std::move(adaptor));
   return "";
+}
+
+// A C array data member: int ids[4], char name[16], T grid[2][3]; every extent fixed and non-zero.
+std::string type_checker::c_array_problem(const clang::ArrayType& array) {
+  const clang::ArrayType* level = &array;
+  clang::QualType element;
+  while (level != nullptr) {
+    const auto* fixed = llvm::dyn_cast<clang::ConstantArrayType>(level);
+    if (fixed == nullptr) return "C array without a fixed size";
+    if (fixed->getSize() == 0) return "zero-length array";
+    element = fixed->getElementType();
+    level = ctx_.getAsArrayType(element);
+  }
+  return element_problem(element);
 }
 
 // A type held by value (at the top level after references/cv were handled, or nested in a container).
@@ -320,12 +428,21 @@ std::string type_checker::value_problem(QualType type) {
   if (const auto* builtin = llvm::dyn_cast<clang::BuiltinType>(t)) return builtin_problem(*builtin);
   if (llvm::isa<clang::BitIntType>(t)) return "_BitInt is not supported";
   if (const auto* pointer = llvm::dyn_cast<clang::PointerType>(t)) {
-    return pointer->getPointeeType()->isFunctionType() ? "function pointer" : "raw pointer";
+    const QualType pointee = pointer->getPointeeType();
+    if (pointee->isFunctionType()) {
+      return "function pointer: code cannot cross; pass a value that says what to do (an enum, a string)";
+    }
+    if (is_character(ctx_, pointee.getUnqualifiedType())) {
+      return "raw pointer (a C string): take std::string or std::string_view";
+    }
+    return "raw pointer: an address means nothing in another process; pass the value (or a std::vector)";
   }
   if (llvm::isa<clang::MemberPointerType>(t)) return "member pointer";
   if (llvm::isa<clang::BlockPointerType>(t)) return "block pointer";
   if (llvm::isa<clang::ReferenceType>(t)) return "reference";
-  if (llvm::isa<clang::ArrayType>(t)) return "C array";
+  if (llvm::isa<clang::ArrayType>(t)) {
+    return "C array (supported as a data member of a class; elsewhere take a std::array or std::vector)";
+  }
   if (llvm::isa<clang::FunctionType>(t)) return "function type";
   if (llvm::isa<clang::EnumType>(t)) return "";  // travels as its underlying integer (adaptors.hpp)
   if (llvm::isa<clang::ComplexType>(t)) return "complex types are not supported";

@@ -7,10 +7,12 @@
 #include <clang/Basic/SourceLocation.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace clang {
+class ArrayType;
 class ASTContext;
 class ClassTemplateDecl;
 class CXXRecordDecl;
@@ -42,6 +44,11 @@ class type_checker {
   std::string element_problem(clang::QualType element);
   std::string std_problem(const clang::CXXRecordDecl& decl);
   std::string record_problem(clang::CXXRecordDecl& decl, clang::QualType type);
+  std::string hierarchy_problem(const clang::CXXRecordDecl& decl);
+  std::string bases_problem(const clang::CXXRecordDecl& decl, std::set<const clang::CXXRecordDecl*>& seen);
+  std::string gather_fields(const clang::CXXRecordDecl& decl, const clang::CXXRecordDecl& top,
+                            std::vector<model::field>& out);
+  std::string c_array_problem(const clang::ArrayType& array);
   bool has_msgpack_support(const clang::CXXRecordDecl& decl);
 
   clang::Sema& sema_;

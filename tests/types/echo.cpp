@@ -2,6 +2,10 @@
 #include "echo_geo.hpp"
 #include "echo_more.hpp"
 #include "echo_std.hpp"
+#include "echo_std_extra.hpp"
+#include "classes.hpp"
+
+#include <cstring>
 
 namespace types {
 
@@ -68,3 +72,50 @@ std::vector<geo::point> mirror(std::vector<geo::point> points) { return points; 
 std::variant<geo::point, geo::label> echo_either(std::variant<geo::point, geo::label> v) { return v; }
 
 }  // namespace more
+
+namespace types {
+
+std::filesystem::path echo_path(const std::filesystem::path& p) { return p; }
+std::vector<std::filesystem::path> echo_paths(std::vector<std::filesystem::path> p) { return p; }
+std::chrono::system_clock::time_point echo_system_time(std::chrono::system_clock::time_point t) { return t; }
+std::chrono::steady_clock::time_point echo_steady_time(std::chrono::steady_clock::time_point t) { return t; }
+std::chrono::time_point<std::chrono::system_clock, std::chrono::duration<double>> echo_fractional_time(
+    std::chrono::time_point<std::chrono::system_clock, std::chrono::duration<double>> t) {
+  return t;
+}
+std::complex<double> echo_complex(std::complex<double> c) { return c; }
+std::vector<std::complex<float>> echo_complex_floats(std::vector<std::complex<float>> c) { return c; }
+std::bitset<70> echo_bitset(const std::bitset<70>& b) { return b; }
+std::bitset<8> echo_byte_bitset(std::bitset<8> b) { return b; }
+std::multimap<std::string, int> echo_multimap(std::multimap<std::string, int> m) { return m; }
+std::multiset<int> echo_multiset(std::multiset<int> s) { return s; }
+std::unordered_multimap<int, std::string> echo_unordered_multimap(std::unordered_multimap<int, std::string> m) {
+  return m;
+}
+std::unordered_multiset<std::string> echo_unordered_multiset(std::unordered_multiset<std::string> s) { return s; }
+std::variant<std::monostate, int, std::string> echo_maybe(std::variant<std::monostate, int, std::string> v) {
+  return v;
+}
+std::wstring echo_wstring(std::wstring s) { return s; }
+std::u16string echo_u16string(const std::u16string& s) { return s; }
+std::u32string echo_u32string(std::u32string s) { return s; }
+std::filesystem::path child_working_directory() { return std::filesystem::current_path(); }
+
+}  // namespace types
+
+namespace shapes {
+
+bool record::operator==(const record& other) const {
+  bool names_equal = true;
+  for (int i = 0; i < 2; ++i) names_equal = names_equal && names[i] == other.names[i];
+  return std::memcmp(ids, other.ids, sizeof ids) == 0 && std::memcmp(name, other.name, sizeof name) == 0 &&
+         std::memcmp(grid, other.grid, sizeof grid) == 0 && std::memcmp(raw, other.raw, sizeof raw) == 0 &&
+         names_equal;
+}
+
+record echo_record(const record& r) { return r; }
+pixel echo_pixel(pixel p) { return p; }
+relabelled echo_relabelled(relabelled r) { return r; }
+std::vector<deep> echo_deep(std::vector<deep> d) { return d; }
+
+}  // namespace shapes

@@ -1,4 +1,7 @@
+#include <bitset>
 #include <cmath>
+#include <cstdint>
+#include <variant>
 #include <map>
 #include <string>
 #include <tuple>
@@ -607,6 +610,36 @@ TEST(wire, big_values_round_trip) {
   EXPECT_EQ(i, ints);
   EXPECT_EQ(encode_value(d), encode_value(doubles));
   EXPECT_TRUE(std::signbit(d[0]));
+}
+
+// The adaptors of round two refuse what does not fit exactly, as the generated ones do.
+TEST(codec, a_bitset_with_a_wrong_size_or_a_padding_bit_is_protocol) {
+  EXPECT_EQ(decode_value<std::bitset<10>>(encode_value(std::bitset<10>(0x2a5))), std::bitset<10>(0x2a5));
+  EXPECT_EQ(kind_of([] { decode_value<std::bitset<10>>(encode_value(std::bitset<16>(0x8000))); }),
+            gofork::error_kind::protocol);  // same size, a bit past 10
+  EXPECT_EQ(kind_of([] { decode_value<std::bitset<10>>(encode_value(std::bitset<24>(1))); }),
+            gofork::error_kind::protocol);  // 3 bytes for a 2-byte bitset
+}
+
+TEST(codec, a_c_array_of_the_wrong_size_is_refused) {
+  msgpack::zone zone;
+  const int three[3] = {1, 2, 3};
+  int four[4] = {};
+  EXPECT_THROW(gofork::detail::convert_c_array(gofork::detail::c_array_object(three, zone), four), msgpack::type_error);
+  const char name[4] = {'a', '\0', 'b', 'c'};
+  char back[4] = {};
+  gofork::detail::convert_c_array(gofork::detail::c_array_object(name, zone), back);
+  EXPECT_EQ(std::string(back, 4), std::string(name, 4));
+  char longer[5] = {};
+  EXPECT_THROW(gofork::detail::convert_c_array(gofork::detail::c_array_object(name, zone), longer), msgpack::type_error);
+  EXPECT_THROW(gofork::detail::convert_c_array(msgpack::object(), four), msgpack::type_error);  // nil
+}
+
+TEST(codec, code_unit_strings_refuse_out_of_range_units) {
+  EXPECT_EQ(decode_value<std::u16string>(encode_value(std::u16string(u"\xffff"))), u"\xffff");
+  EXPECT_EQ(kind_of([] { decode_value<std::u16string>(encode_value(std::vector<std::uint32_t>{0x10000})); }),
+            gofork::error_kind::protocol);
+  EXPECT_EQ(kind_of([] { decode_value<std::monostate>(encode_value(0)); }), gofork::error_kind::protocol);
 }
 
 }  // namespace

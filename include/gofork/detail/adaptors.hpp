@@ -1,13 +1,21 @@
 // File: gofork/detail/adaptors.hpp — internal, included by codec.hpp; do not include directly.
 //
-// msgpack adaptors for standard types msgpack-c (without Boost) does not handle: enumerations
-// (the underlying integer), std::chrono::duration (the count), std::variant ([index, value])
-// and char8_t. User classes get theirs from gofork-gen, in the generated headers.
+// msgpack adaptors for standard types msgpack-c (without Boost) does not handle, or handles in
+// a way that does not round-trip: enumerations (the underlying integer), std::chrono::duration
+// (the count), std::chrono::time_point (the count of its duration since the clock's epoch; not
+// msgpack's timestamp, which rounds to nanoseconds), std::variant ([index, value]),
+// std::monostate (nil), std::bitset (bin, bit i in byte i / 8), std::filesystem::path (str, its
+// native bytes), std::u16string / std::u32string (arrays of code units), std::u8string (str) and
+// char8_t. User classes get theirs from gofork-gen, in the generated headers.
 #pragma once
 
+#include <bitset>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -126,6 +134,193 @@ struct object_with_zone<std::variant<T...>> {
   }
 };
 
+// A time point is its duration since the clock's epoch. More specialised than msgpack-c's own
+// (any Duration), so this one is chosen.
+template <class Clock, class Rep, class Period>
+struct convert<std::chrono::time_point<Clock, std::chrono::duration<Rep, Period>>> {
+  using point = std::chrono::time_point<Clock, std::chrono::duration<Rep, Period>>;
+  const msgpack::object& operator()(const msgpack::object& o, point& v) const {
+    v = point(std::chrono::duration<Rep, Period>(o.as<Rep>()));
+    return o;
+  }
+};
+
+template <class Clock, class Rep, class Period>
+struct pack<std::chrono::time_point<Clock, std::chrono::duration<Rep, Period>>> {
+  using point = std::chrono::time_point<Clock, std::chrono::duration<Rep, Period>>;
+  template <class Stream>
+  msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const point& v) const {
+    return o.pack(v.time_since_epoch().count());
+  }
+};
+
+template <class Clock, class Rep, class Period>
+struct object_with_zone<std::chrono::time_point<Clock, std::chrono::duration<Rep, Period>>> {
+  using point = std::chrono::time_point<Clock, std::chrono::duration<Rep, Period>>;
+  void operator()(msgpack::object::with_zone& o, const point& v) const {
+    msgpack::adaptor::object_with_zone<Rep>()(o, v.time_since_epoch().count());
+  }
+};
+
+// std::monostate, the empty alternative of a variant: nil.
+template <>
+struct convert<std::monostate> {
+  const msgpack::object& operator()(const msgpack::object& o, std::monostate&) const {
+    if (o.type != msgpack::type::NIL) throw msgpack::type_error();
+    return o;
+  }
+};
+
+template <>
+struct pack<std::monostate> {
+  template <class Stream>
+  msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const std::monostate&) const {
+    return o.pack_nil();
+  }
+};
+
+template <>
+struct object_with_zone<std::monostate> {
+  void operator()(msgpack::object::with_zone& o, const std::monostate&) const { o.type = msgpack::type::NIL; }
+};
+
+// std::bitset<N>: (N + 7) / 8 bytes, bit i in byte i / 8 at 1 << (i % 8). Padding bits must be 0.
+template <std::size_t N>
+struct convert<std::bitset<N>> {
+  const msgpack::object& operator()(const msgpack::object& o, std::bitset<N>& v) const {
+    if (o.type != msgpack::type::BIN || o.via.bin.size != (N + 7) / 8) throw msgpack::type_error();
+    v.reset();
+    for (std::size_t byte = 0; byte < o.via.bin.size; ++byte) {
+      const auto bits = static_cast<unsigned char>(o.via.bin.ptr[byte]);
+      for (std::size_t bit = 0; bit < 8; ++bit) {
+        if ((bits & (1u << bit)) == 0) continue;
+        if (byte * 8 + bit >= N) throw msgpack::type_error();
+        v.set(byte * 8 + bit);
+      }
+    }
+    return o;
+  }
+};
+
+template <std::size_t N>
+struct pack<std::bitset<N>> {
+  template <class Stream>
+  msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const std::bitset<N>& v) const {
+    std::string bytes((N + 7) / 8, '\0');
+    for (std::size_t i = 0; i < N; ++i) {
+      if (v.test(i)) bytes[i / 8] = static_cast<char>(static_cast<unsigned char>(bytes[i / 8]) | (1u << (i % 8)));
+    }
+    o.pack_bin(static_cast<std::uint32_t>(bytes.size()));
+    o.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+    return o;
+  }
+};
+
+template <std::size_t N>
+struct object_with_zone<std::bitset<N>> {
+  void operator()(msgpack::object::with_zone& o, const std::bitset<N>& v) const {
+    constexpr std::size_t size = (N + 7) / 8;
+    char* bytes = static_cast<char*>(o.zone.allocate_no_align(size == 0 ? 1 : size));
+    for (std::size_t i = 0; i < size; ++i) bytes[i] = 0;
+    for (std::size_t i = 0; i < N; ++i) {
+      if (v.test(i)) bytes[i / 8] = static_cast<char>(static_cast<unsigned char>(bytes[i / 8]) | (1u << (i % 8)));
+    }
+    o.type = msgpack::type::BIN;
+    o.via.bin.size = static_cast<std::uint32_t>(size);
+    o.via.bin.ptr = bytes;
+  }
+};
+
+// std::filesystem::path: its native bytes as a str (a POSIX path is any bytes but NUL).
+template <>
+struct convert<std::filesystem::path> {
+  const msgpack::object& operator()(const msgpack::object& o, std::filesystem::path& v) const {
+    v = std::filesystem::path(o.as<std::string>());
+    return o;
+  }
+};
+
+template <>
+struct pack<std::filesystem::path> {
+  template <class Stream>
+  msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const std::filesystem::path& v) const {
+    return o.pack(v.native());
+  }
+};
+
+template <>
+struct object_with_zone<std::filesystem::path> {
+  void operator()(msgpack::object::with_zone& o, const std::filesystem::path& v) const {
+    msgpack::adaptor::object_with_zone<std::string>()(o, v.native());
+  }
+};
+
+}  // namespace adaptor
+}  // MSGPACK_API_VERSION_NAMESPACE
+}  // namespace msgpack
+
+namespace gofork::detail {
+
+// std::u16string and std::u32string: arrays of code units (each range-checked on the way in).
+template <class S>
+struct code_unit_string {
+  using unit = typename S::value_type;
+  using wire_unit = std::conditional_t<sizeof(unit) == 2, std::uint16_t, std::uint32_t>;
+
+  static void convert(const msgpack::object& o, S& v) {
+    if (o.type != msgpack::type::ARRAY) throw msgpack::type_error();
+    S out;
+    out.reserve(o.via.array.size);
+    for (std::uint32_t i = 0; i < o.via.array.size; ++i) out.push_back(static_cast<unit>(o.via.array.ptr[i].as<wire_unit>()));
+    v = std::move(out);
+  }
+  template <class Stream>
+  static void pack(msgpack::packer<Stream>& o, const S& v) {
+    o.pack_array(static_cast<std::uint32_t>(v.size()));
+    for (unit c : v) o.pack(static_cast<wire_unit>(c));
+  }
+  static void object(msgpack::object::with_zone& o, const S& v) {
+    o.type = msgpack::type::ARRAY;
+    o.via.array.size = static_cast<std::uint32_t>(v.size());
+    o.via.array.ptr = v.empty() ? nullptr
+                                : static_cast<msgpack::object*>(o.zone.allocate_align(
+                                      sizeof(msgpack::object) * v.size(), MSGPACK_ZONE_ALIGNOF(msgpack::object)));
+    for (std::size_t i = 0; i < v.size(); ++i) o.via.array.ptr[i] = msgpack::object(static_cast<wire_unit>(v[i]));
+  }
+};
+
+}  // namespace gofork::detail
+
+namespace msgpack {
+MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
+namespace adaptor {
+
+#define GOFORK_CODE_UNIT_STRING(S)                                                                  \
+  template <>                                                                                       \
+  struct convert<S> {                                                                               \
+    const msgpack::object& operator()(const msgpack::object& o, S& v) const {                       \
+      ::gofork::detail::code_unit_string<S>::convert(o, v);                                         \
+      return o;                                                                                     \
+    }                                                                                               \
+  };                                                                                                \
+  template <>                                                                                       \
+  struct pack<S> {                                                                                  \
+    template <class Stream>                                                                         \
+    msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const S& v) const {             \
+      ::gofork::detail::code_unit_string<S>::pack(o, v);                                            \
+      return o;                                                                                     \
+    }                                                                                               \
+  };                                                                                                \
+  template <>                                                                                       \
+  struct object_with_zone<S> {                                                                      \
+    void operator()(msgpack::object::with_zone& o, const S& v) const {                              \
+      ::gofork::detail::code_unit_string<S>::object(o, v);                                          \
+    }                                                                                               \
+  };
+GOFORK_CODE_UNIT_STRING(std::u16string)
+GOFORK_CODE_UNIT_STRING(std::u32string)
+#undef GOFORK_CODE_UNIT_STRING
+
 #if defined(__cpp_char8_t)
 // char8_t (C++20) travels like the other character types: as an unsigned integer.
 template <>
@@ -155,8 +350,111 @@ struct object_with_zone<char8_t> {
     static_cast<msgpack::object&>(o) = msgpack::object(static_cast<std::uint8_t>(v));
   }
 };
+
+// std::u8string: UTF-8 bytes, so a str like std::string.
+template <>
+struct convert<std::u8string> {
+  const msgpack::object& operator()(const msgpack::object& o, std::u8string& v) const {
+    if (o.type != msgpack::type::STR && o.type != msgpack::type::BIN) throw msgpack::type_error();
+    const char* data = o.type == msgpack::type::STR ? o.via.str.ptr : o.via.bin.ptr;
+    const std::uint32_t size = o.type == msgpack::type::STR ? o.via.str.size : o.via.bin.size;
+    v.assign(reinterpret_cast<const char8_t*>(data), size);
+    return o;
+  }
+};
+
+template <>
+struct pack<std::u8string> {
+  template <class Stream>
+  msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const std::u8string& v) const {
+    o.pack_str(static_cast<std::uint32_t>(v.size()));
+    o.pack_str_body(reinterpret_cast<const char*>(v.data()), static_cast<std::uint32_t>(v.size()));
+    return o;
+  }
+};
+
+template <>
+struct object_with_zone<std::u8string> {
+  void operator()(msgpack::object::with_zone& o, const std::u8string& v) const {
+    char* copy = static_cast<char*>(o.zone.allocate_no_align(v.empty() ? 1 : v.size()));
+    if (!v.empty()) std::memcpy(copy, v.data(), v.size());
+    o.type = msgpack::type::STR;
+    o.via.str.size = static_cast<std::uint32_t>(v.size());
+    o.via.str.ptr = copy;
+  }
+};
 #endif
 
 }  // namespace adaptor
 }  // MSGPACK_API_VERSION_NAMESPACE
 }  // namespace msgpack
+
+namespace gofork::detail {
+
+// C arrays as data members of user classes (generated adaptors call these). Unlike msgpack-c's
+// own, the size must match exactly both ways, and char / unsigned char / std::byte arrays travel
+// as bin with all their N bytes, NULs and what follows them included: the array comes back equal.
+template <class T>
+inline constexpr bool is_byte_element_v =
+    std::is_same_v<T, char> || std::is_same_v<T, unsigned char> || std::is_same_v<T, std::byte>;
+
+template <class T, std::size_t N>
+void convert_c_array(const msgpack::object& o, T (&v)[N]) {
+  if constexpr (is_byte_element_v<T>) {
+    if (o.type != msgpack::type::BIN || o.via.bin.size != N) throw msgpack::type_error();
+    std::memcpy(v, o.via.bin.ptr, N);
+  } else {
+    if (o.type != msgpack::type::ARRAY || o.via.array.size != N) throw msgpack::type_error();
+    for (std::size_t i = 0; i < N; ++i) {
+      if constexpr (std::is_array_v<T>) {
+        convert_c_array(o.via.array.ptr[i], v[i]);
+      } else {
+        o.via.array.ptr[i].convert(v[i]);
+      }
+    }
+  }
+}
+
+template <class Stream, class T, std::size_t N>
+void pack_c_array(msgpack::packer<Stream>& o, const T (&v)[N]) {
+  if constexpr (is_byte_element_v<T>) {
+    o.pack_bin(static_cast<std::uint32_t>(N));
+    o.pack_bin_body(reinterpret_cast<const char*>(v), static_cast<std::uint32_t>(N));
+  } else {
+    o.pack_array(static_cast<std::uint32_t>(N));
+    for (const auto& e : v) {
+      if constexpr (std::is_array_v<T>) {
+        pack_c_array(o, e);
+      } else {
+        o.pack(e);
+      }
+    }
+  }
+}
+
+template <class T, std::size_t N>
+msgpack::object c_array_object(const T (&v)[N], msgpack::zone& zone) {
+  msgpack::object o;
+  if constexpr (is_byte_element_v<T>) {
+    char* copy = static_cast<char*>(zone.allocate_no_align(N));
+    std::memcpy(copy, v, N);
+    o.type = msgpack::type::BIN;
+    o.via.bin.size = static_cast<std::uint32_t>(N);
+    o.via.bin.ptr = copy;
+  } else {
+    o.type = msgpack::type::ARRAY;
+    o.via.array.size = static_cast<std::uint32_t>(N);
+    o.via.array.ptr = static_cast<msgpack::object*>(
+        zone.allocate_align(sizeof(msgpack::object) * N, MSGPACK_ZONE_ALIGNOF(msgpack::object)));
+    for (std::size_t i = 0; i < N; ++i) {
+      if constexpr (std::is_array_v<T>) {
+        o.via.array.ptr[i] = c_array_object(v[i], zone);
+      } else {
+        o.via.array.ptr[i] = msgpack::object(v[i], zone);
+      }
+    }
+  }
+  return o;
+}
+
+}  // namespace gofork::detail

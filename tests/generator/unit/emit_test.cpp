@@ -136,7 +136,7 @@ TEST(emit, adaptors_are_guarded_and_come_before_the_stubs) {
   file.file_name = "api.gofork.hpp";
   file.source_name = "api.hpp";
   file.functions = {square()};
-  file.adaptors = {{"::geo::box<int>", {"lo", "hi"}}, {"::geo::empty", {}}};
+  file.adaptors = {{"::geo::box<int>", {{"lo", "lo", false}, {"hi", "hi", false}}}, {"::geo::empty", {}}};
   const std::string text = emit::header(file);
   const std::string guard = "GOFORK_ADAPTOR_geo_box_int_" + [] {
     char buffer[9];

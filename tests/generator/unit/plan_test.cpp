@@ -86,11 +86,11 @@ TEST(plan, source_root_nests_headers_and_keeps_outside_files_flat) {
 
 TEST(plan, adaptors_are_merged_once_per_header_dependencies_first) {
   model::function f = make("f", "/src/api.hpp", 1);
-  f.adaptors = {{"::geo::point", {"x", "y"}}, {"::geo::line", {"a", "b"}}};
+  f.adaptors = {{"::geo::point", {{"x", "x", false}, {"y", "y", false}}}, {"::geo::line", {{"a", "a", false}, {"b", "b", false}}}};
   model::function g = make("g", "/src/api.hpp", 2);
-  g.adaptors = {{"::geo::point", {"x", "y"}}, {"::geo::poly", {"points"}}};
+  g.adaptors = {{"::geo::point", {{"x", "x", false}, {"y", "y", false}}}, {"::geo::poly", {{"points", "points", false}}}};
   model::function h = make("h", "/src/other.hpp", 1);
-  h.adaptors = {{"::geo::point", {"x", "y"}}};
+  h.adaptors = {{"::geo::point", {{"x", "x", false}, {"y", "y", false}}}};
   model::plan_input input;
   input.functions = {g, h, f};
   const model::plan plan = model::make_plan(input);

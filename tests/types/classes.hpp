@@ -1,0 +1,62 @@
+// User classes of round two: C arrays as data members, public base classes.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace shapes {
+
+struct record {
+  int ids[4];
+  char name[16];
+  double grid[2][3];
+  unsigned char raw[3];
+  std::string names[2];
+  bool operator==(const record& other) const;
+};
+
+struct named {
+  std::string name;
+};
+
+struct tagged {
+  int tag = 0;
+};
+
+// Bases' members first, in base order: [name, tag, x, y].
+struct pixel : named, tagged {
+  int x = 0;
+  int y = 0;
+  bool operator==(const pixel& other) const {
+    return name == other.name && tag == other.tag && x == other.x && y == other.y;
+  }
+};
+
+// A member named like its base's: each is sent, neither hides the other.
+struct relabelled : named {
+  std::string name;
+  bool operator==(const relabelled& other) const {
+    return named::name == other.named::name && name == other.name;
+  }
+};
+
+// Two levels of bases, and a class template base.
+template <class T>
+struct holder {
+  T value{};
+};
+struct deep : pixel, holder<std::vector<int>> {
+  char code[2];
+  bool operator==(const deep& other) const {
+    return static_cast<const pixel&>(*this) == other && value == other.value && code[0] == other.code[0] &&
+           code[1] == other.code[1];
+  }
+};
+
+[[gofork::forkable]] record echo_record(const record& r);
+[[gofork::forkable]] pixel echo_pixel(pixel p);
+[[gofork::forkable]] relabelled echo_relabelled(relabelled r);
+[[gofork::forkable]] std::vector<deep> echo_deep(std::vector<deep> d);
+
+}  // namespace shapes
