@@ -132,7 +132,7 @@ class collector : public clang::RecursiveASTVisitor<collector> {
         while (user_names.count(name) != 0) name += '_';  // never shadow a user's own name
       }
       out.parameters.push_back({name, print_.declared(param.getType()), print_.value(param.getType()),
-                                is_string_view(param.getType()) ? "::std::string" : "", default_argument(fn, i)});
+                                wire_type(param.getType()), default_argument(fn, i)});
       if (i != 0) out.id += ", ";
       out.id += print_.canonical(param.getType());
     }
@@ -142,6 +142,14 @@ class collector : public clang::RecursiveASTVisitor<collector> {
     out.declaring_file = file_path(sm_.getFileID(loc));
     out.position = {out.declaring_file, sm_.getExpansionLineNumber(loc), sm_.getExpansionColumnNumber(loc)};
     return out;
+  }
+
+  // What the child decodes for a view parameter: it owns the data, the function gets a view of it.
+  std::string wire_type(clang::QualType type) const {
+    if (is_string_view(type)) return "::std::string";
+    const clang::QualType element = span_element(type.getCanonicalType());
+    if (!element.isNull()) return "::std::vector<" + print_.value(element) + ">";
+    return "";
   }
 
   // Defaults may be added by any redeclaration; the most recent one sees them all (inherited ones too).

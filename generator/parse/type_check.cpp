@@ -127,6 +127,28 @@ bool is_string_view(QualType type) {
   return arg.getKind() == clang::TemplateArgument::Type && same(arg.getAsType(), spec->getASTContext().CharTy);
 }
 
+QualType span_element(QualType type) {
+  const auto* spec = std_specialization(type.getNonReferenceType().getUnqualifiedType(), "span");
+  if (spec == nullptr || spec->getTemplateArgs().size() < 1) return {};
+  const auto& arg = spec->getTemplateArgs()[0];
+  return arg.getKind() == clang::TemplateArgument::Type ? arg.getAsType() : QualType();
+}
+
+// std::span<const T> with a dynamic extent: what a view parameter over a decoded vector can be.
+std::string type_checker::span_problem(QualType type) {
+  const auto* spec = std_specialization(type.getNonReferenceType().getUnqualifiedType(), "span");
+  const QualType element = span_element(type);
+  if (!element.isConstQualified()) {
+    return "std::span of non-const elements: changes would not reach the caller; take std::span<const T>";
+  }
+  const auto& args = spec->getTemplateArgs();
+  if (args.size() == 2 && args[1].getKind() == clang::TemplateArgument::Integral &&
+      args[1].getAsIntegral() != llvm::APSInt::getMaxValue(args[1].getAsIntegral().getBitWidth(), true)) {
+    return "std::span with a fixed extent: take std::span<const T> or a std::array";
+  }
+  return top_level(element.getUnqualifiedType());
+}
+
 type_checker::type_checker(clang::Sema& sema, clang::SourceLocation where)
     : sema_(sema), ctx_(sema.getASTContext()), where_(where) {}
 
@@ -147,6 +169,7 @@ std::string type_checker::std_problem(const clang::CXXRecordDecl& decl) {
     return "callable (" + full + "): code cannot cross; pass a value that says what to do (an enum, a string)";
   }
   if (name == "basic_string_view") return "std::string_view is only supported as a top-level parameter";
+  if (name == "span") return "std::span is only supported as a top-level parameter";
   if (full == "std::filesystem::path" || full == "std::monostate") return "";
   const auto* spec = llvm::dyn_cast<clang::ClassTemplateSpecializationDecl>(&decl);
   if (spec == nullptr) return full + " is not supported";
@@ -469,6 +492,13 @@ std::string type_checker::top_level(QualType type) {
 
 std::string type_checker::parameter_problem(QualType declared) {
   const QualType canonical = declared.getCanonicalType();
+  if (!span_element(canonical).isNull()) {
+    if (const auto* lvalue = canonical->getAs<clang::LValueReferenceType>();
+        lvalue != nullptr && !lvalue->getPointeeType().isConstQualified()) {
+      return "non-const reference: changes would not reach the caller";
+    }
+    return span_problem(canonical);
+  }
   if (const auto* lvalue = canonical->getAs<clang::LValueReferenceType>()) {
     const QualType pointee = lvalue->getPointeeType();
     if (!pointee.isConstQualified()) return "non-const reference: changes would not reach the caller";
@@ -493,6 +523,7 @@ std::string type_checker::return_problem(QualType declared) {
   if (canonical->isReferenceType()) return "reference: return by value instead";
   if (canonical.isVolatileQualified()) return "volatile";
   if (is_string_view(canonical)) return "std::string_view would point into the child's memory: return std::string";
+  if (!span_element(canonical).isNull()) return "std::span would point into the child's memory: return std::vector";
   return top_level(canonical.getUnqualifiedType());
 }
 

@@ -25,6 +25,10 @@ namespace gofork::gen::parse {
 // std::string_view: allowed as a parameter only; the child decodes a std::string and passes a view of it.
 bool is_string_view(clang::QualType type);
 
+// std::span<E>: E (cv kept), or a null type for anything else. A std::span<const T> parameter is
+// decoded as a std::vector<T> and passed as a view of it.
+clang::QualType span_element(clang::QualType type);
+
 // Checks the types of one forkable function. `where` is used to instantiate class templates.
 class type_checker {
  public:
@@ -40,6 +44,7 @@ class type_checker {
 
  private:
   std::string top_level(clang::QualType type);
+  std::string span_problem(clang::QualType type);
   std::string value_problem(clang::QualType type);
   std::string element_problem(clang::QualType element);
   std::string std_problem(const clang::CXXRecordDecl& decl);

@@ -119,8 +119,13 @@ elseif(MODE STREQUAL "diagnostics")
   get_filename_component(_dir "${SOURCE}" DIRECTORY)
   get_filename_component(_case "${SOURCE}" NAME_WE)
   set(_expected_file "${_dir}/${_case}.expected")
+  # A case whose name ends in _cxx20 is compiled as C++20 (std::span, char8_t), every other as C++17.
+  set(_std -std=c++17)
+  if(_case MATCHES "_cxx20$")
+    set(_std -std=c++20)
+  endif()
   execute_process(
-    COMMAND "${GEN}" --output-dir "${_out}" --stamp "${WORK_DIR}/stamp" "${SOURCE}" -- "-I${_dir}" -std=c++17
+    COMMAND "${GEN}" --output-dir "${_out}" --stamp "${WORK_DIR}/stamp" "${SOURCE}" -- "-I${_dir}" ${_std}
     RESULT_VARIABLE _rc OUTPUT_VARIABLE _stdout ERROR_VARIABLE _stderr)
   # The absolute location of the test sources differs between checkouts.
   string(REPLACE "${_dir}/" "<dir>/" _stderr "${_stderr}")

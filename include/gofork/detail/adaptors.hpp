@@ -20,6 +20,11 @@
 #include <utility>
 #include <variant>
 
+#if __cplusplus >= 202002L && __has_include(<span>)
+#include <span>
+#define GOFORK_HAS_SPAN 1
+#endif
+
 #include <msgpack.hpp>
 
 namespace msgpack {
@@ -458,3 +463,30 @@ msgpack::object c_array_object(const T (&v)[N], msgpack::zone& zone) {
 }
 
 }  // namespace gofork::detail
+
+#if defined(GOFORK_HAS_SPAN)
+namespace msgpack {
+MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
+namespace adaptor {
+
+// A std::span<const T> argument is sent as the std::vector<T> the child decodes: an array (a bin
+// for the byte types, through msgpack-c's own full specialisations, which win over this one).
+template <class T, std::size_t Extent>
+struct pack<std::span<const T, Extent>> {
+  template <class Stream>
+  msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const std::span<const T, Extent>& v) const {
+    if constexpr (::gofork::detail::is_byte_element_v<T>) {
+      o.pack_bin(static_cast<std::uint32_t>(v.size()));
+      o.pack_bin_body(reinterpret_cast<const char*>(v.data()), static_cast<std::uint32_t>(v.size()));
+    } else {
+      o.pack_array(static_cast<std::uint32_t>(v.size()));
+      for (const T& e : v) o.pack(e);
+    }
+    return o;
+  }
+};
+
+}  // namespace adaptor
+}  // MSGPACK_API_VERSION_NAMESPACE
+}  // namespace msgpack
+#endif
