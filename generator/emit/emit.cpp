@@ -102,13 +102,30 @@ std::string adaptor_guard(const model::adaptor& a) {
   return "GOFORK_ADAPTOR_" + name + "_" + hex8(fnv1a_32(a.type));
 }
 
+// The specialisation of gofork::access::members a class that befriends gofork::access gets.
+std::string access_text(const model::adaptor& a) {
+  std::string members;
+  for (const auto& f : a.fields) members += (members.empty() ? "v." : ", v.") + f.access;
+  std::string out = "namespace gofork {\ntemplate <>\nstruct access::members<" + a.type + "> {\n";
+  for (const char* constness : {"", "const "}) {
+    out += "  static auto tie(" + std::string(constness) + a.type + "& v) { return ::std::tie(" + members + "); }\n";
+  }
+  return out + "};\n}  // namespace gofork\n";
+}
+
 std::string adaptor_text(const model::adaptor& a) {
   const std::string& t = a.type;
   const std::string n = std::to_string(a.fields.size());
   const std::string guard = adaptor_guard(a);
   std::string field_list;
   for (const auto& f : a.fields) field_list += (field_list.empty() ? "" : ", ") + f.name;
+  // A member as the adaptor names it: directly, or through gofork::access for private data.
+  auto member = [&a](std::size_t i) {
+    if (!a.through_access) return "v." + a.fields[i].access;
+    return "::std::get<" + std::to_string(i) + ">(::gofork::access::members<" + a.type + ">::tie(v))";
+  };
   std::string out = "#ifndef " + guard + "\n#define " + guard + "\n";
+  if (a.through_access) out += access_text(a);
   out += "// " + t + " travels as the array [" + field_list + "].\n";
   out += "namespace msgpack {\nMSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {\nnamespace adaptor {\n\n";
 
@@ -117,9 +134,8 @@ std::string adaptor_text(const model::adaptor& a) {
   out += "    if (o.type != ::msgpack::type::ARRAY || o.via.array.size != " + n + ") throw ::msgpack::type_error();\n";
   for (std::size_t i = 0; i < a.fields.size(); ++i) {
     const std::string element = "o.via.array.ptr[" + std::to_string(i) + "]";
-    const std::string member = "v." + a.fields[i].access;
-    out += a.fields[i].c_array ? "    ::gofork::detail::convert_c_array(" + element + ", " + member + ");\n"
-                               : "    " + element + ".convert(" + member + ");\n";
+    out += a.fields[i].c_array ? "    ::gofork::detail::convert_c_array(" + element + ", " + member(i) + ");\n"
+                               : "    " + element + ".convert(" + member(i) + ");\n";
   }
   if (a.fields.empty()) out += "    static_cast<void>(v);\n";
   out += "    return o;\n  }\n};\n\n";
@@ -127,8 +143,9 @@ std::string adaptor_text(const model::adaptor& a) {
   out += "template <>\nstruct pack<" + t + "> {\n  template <class Stream>\n";
   out += "  ::msgpack::packer<Stream>& operator()(::msgpack::packer<Stream>& o, const " + t + "& v) const {\n";
   out += "    o.pack_array(" + n + ");\n";
-  for (const auto& f : a.fields) {
-    out += f.c_array ? "    ::gofork::detail::pack_c_array(o, v." + f.access + ");\n" : "    o.pack(v." + f.access + ");\n";
+  for (std::size_t i = 0; i < a.fields.size(); ++i) {
+    out += a.fields[i].c_array ? "    ::gofork::detail::pack_c_array(o, " + member(i) + ");\n"
+                               : "    o.pack(" + member(i) + ");\n";
   }
   if (a.fields.empty()) out += "    static_cast<void>(v);\n";
   out += "    return o;\n  }\n};\n\n";
@@ -142,10 +159,9 @@ std::string adaptor_text(const model::adaptor& a) {
     out += "    o.via.array.ptr = static_cast<::msgpack::object*>(o.zone.allocate_align(\n";
     out += "        sizeof(::msgpack::object) * " + n + ", MSGPACK_ZONE_ALIGNOF(::msgpack::object)));\n";
     for (std::size_t i = 0; i < a.fields.size(); ++i) {
-      const auto& f = a.fields[i];
       out += "    o.via.array.ptr[" + std::to_string(i) + "] = " +
-             (f.c_array ? "::gofork::detail::c_array_object(v." + f.access + ", o.zone);\n"
-                        : "::msgpack::object(v." + f.access + ", o.zone);\n");
+             (a.fields[i].c_array ? "::gofork::detail::c_array_object(" + member(i) + ", o.zone);\n"
+                                  : "::msgpack::object(" + member(i) + ", o.zone);\n");
     }
   }
   out += "  }\n};\n\n";

@@ -32,6 +32,7 @@ struct field {
 struct adaptor {
   std::string type;           // canonical, fully qualified: ::geo::point, ::geo::box<int>
   std::vector<field> fields;  // base classes' fields first (bases in declaration order), then its own
+  bool through_access = false;  // some members are private: read through gofork::access (the class befriends it)
 };
 
 struct namespace_scope {

@@ -4,6 +4,7 @@
 
 #include <clang/AST/ASTContext.h>
 #include <clang/AST/DeclCXX.h>
+#include <clang/AST/DeclFriend.h>
 #include <clang/AST/DeclTemplate.h>
 #include <clang/AST/Type.h>
 #include <clang/Sema/Sema.h>
@@ -340,6 +341,7 @@ std::string type_checker::record_problem(clang::CXXRecordDecl& declared, QualTyp
     done_.erase(decl.getCanonicalDecl());
     return reason;
   }
+  adaptor.through_access = uses_access(decl);
   done_[decl.getCanonicalDecl()] = true;
   adaptors_.push_back(std::move(adaptor));
   return "";
@@ -347,18 +349,49 @@ std::string type_checker::record_problem(clang::CXXRecordDecl& declared, QualTyp
 
 namespace {
 
+// `friend struct gofork::access;`: the class lets its generated adaptor read its private data.
+bool befriends_access(const clang::CXXRecordDecl& decl) {
+  for (const auto* friend_decl : decl.friends()) {
+    const clang::TypeSourceInfo* info = friend_decl->getFriendType();
+    const auto* record = info != nullptr ? info->getType()->getAsCXXRecordDecl() : nullptr;
+    if (record == nullptr || record->getName() != "access") continue;
+    const auto* ns = llvm::dyn_cast<clang::NamespaceDecl>(record->getDeclContext());
+    if (ns != nullptr && ns->getName() == "gofork" && ns->getParent()->isTranslationUnit()) return true;
+  }
+  return false;
+}
+
+bool has_non_public_data(const clang::CXXRecordDecl& decl) {
+  for (const auto* field : decl.fields()) {
+    if (field->getAccess() != clang::AS_public) return true;
+  }
+  return false;
+}
+
 // Data members a generated adaptor cannot read; `where` says in which class, when not the one checked.
 std::string private_data_problem(const clang::CXXRecordDecl& decl, const std::string& where) {
+  if (befriends_access(decl)) return "";
   for (const auto* field : decl.fields()) {
     if (field->getAccess() == clang::AS_public) continue;
     const char* which = field->getAccess() == clang::AS_private ? "private" : "protected";
     const std::string name = field->getName().empty() ? "(anonymous)" : field->getName().str();
-    return std::string("has ") + which + " data member '" + name + "'" + where + " and no msgpack adaptor";
+    return std::string("has ") + which + " data member '" + name + "'" + where +
+           " and no msgpack adaptor: declare 'friend struct gofork::access;' in the class (<gofork/access.hpp>) "
+           "or add MSGPACK_DEFINE";
   }
   return "";
 }
 
 }  // namespace
+
+// Whether some member the adaptor sends is private, in the class or a base (each then befriends gofork::access).
+bool type_checker::uses_access(const clang::CXXRecordDecl& decl) {
+  if (has_non_public_data(decl)) return true;
+  for (const auto& base : decl.bases()) {
+    if (uses_access(*base.getType()->getAsCXXRecordDecl()->getDefinition())) return true;
+  }
+  return false;
+}
 
 // What keeps a class from getting a generated adaptor: private data, in it or in a base, or a
 // base that is virtual, not public, or there twice (its members' names would be ambiguous).

@@ -50,6 +50,7 @@ class type_checker {
   std::string std_problem(const clang::CXXRecordDecl& decl);
   std::string record_problem(clang::CXXRecordDecl& decl, clang::QualType type);
   std::string hierarchy_problem(const clang::CXXRecordDecl& decl);
+  bool uses_access(const clang::CXXRecordDecl& decl);
   std::string bases_problem(const clang::CXXRecordDecl& decl, std::set<const clang::CXXRecordDecl*>& seen);
   std::string gather_fields(const clang::CXXRecordDecl& decl, const clang::CXXRecordDecl& top,
                             std::vector<model::field>& out);

@@ -11,6 +11,7 @@
 //   }
 #pragma once
 
+#include <gofork/access.hpp>
 #include <gofork/attribute.hpp>
 #include <gofork/error.hpp>
 #include <gofork/exit_status.hpp>

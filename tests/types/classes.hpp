@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <gofork/access.hpp>
+
 namespace shapes {
 
 struct record {
@@ -54,7 +56,31 @@ struct deep : pixel, holder<std::vector<int>> {
   }
 };
 
+// Private data, by opt-in: every member crosses, private ones included.
+class account {
+ public:
+  account() = default;
+  account(std::string owner, long cents) : owner_(std::move(owner)), cents_(cents) { pins_[1] = 42; }
+  const std::string& owner() const { return owner_; }
+  long cents() const { return cents_; }
+  int pin(int i) const { return pins_[i]; }
+  void deposit(long cents) { cents_ += cents; }
+
+ private:
+  friend struct gofork::access;
+  std::string owner_;
+  long cents_ = 0;
+  int pins_[2] = {};
+};
+
+// A public class whose base keeps its data private (and befriends gofork::access).
+struct savings : account {
+  double rate = 0;
+};
+
 [[gofork::forkable]] record echo_record(const record& r);
+[[gofork::forkable]] account deposit(account a, long cents);
+[[gofork::forkable]] savings echo_savings(const savings& s);
 [[gofork::forkable]] pixel echo_pixel(pixel p);
 [[gofork::forkable]] relabelled echo_relabelled(relabelled r);
 [[gofork::forkable]] std::vector<deep> echo_deep(std::vector<deep> d);

@@ -114,6 +114,11 @@ bool record::operator==(const record& other) const {
 }
 
 record echo_record(const record& r) { return r; }
+account deposit(account a, long cents) {
+  a.deposit(cents);
+  return a;
+}
+savings echo_savings(const savings& s) { return s; }
 pixel echo_pixel(pixel p) { return p; }
 relabelled echo_relabelled(relabelled r) { return r; }
 std::vector<deep> echo_deep(std::vector<deep> d) { return d; }

@@ -131,4 +131,18 @@ TEST(types, public_base_classes_send_their_members_first) {
   EXPECT_EQ(shapes::fork_echo_deep({d, d}).get(), (std::vector<shapes::deep>{d, d}));
 }
 
+TEST(types, private_members_cross_when_the_class_befriends_gofork_access) {
+  const shapes::account after = shapes::fork_deposit(shapes::account("ann", 100), 23).get();
+  EXPECT_EQ(after.owner(), "ann");
+  EXPECT_EQ(after.cents(), 123);  // computed in the child from the private balance
+  EXPECT_EQ(after.pin(1), 42);
+  shapes::savings s;
+  static_cast<shapes::account&>(s) = shapes::account("bob", -5);
+  s.rate = 0.25;
+  const shapes::savings back = shapes::fork_echo_savings(s).get();
+  EXPECT_EQ(back.owner(), "bob");
+  EXPECT_EQ(back.cents(), -5);
+  EXPECT_EQ(back.rate, 0.25);
+}
+
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <tuple>
 
+#include <gofork/access.hpp>
 #include <gofork/attribute.hpp>
 #include <gofork/detail/codec.hpp>
 #include <gofork/detail/process_state.hpp>
