@@ -1,5 +1,6 @@
 #include "emit/emit.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace gofork::gen::emit {
@@ -61,8 +62,36 @@ std::string launch_call(const model::function& fn, const std::string& options) {
   return out + ")";
 }
 
+// The class a static member belongs to, fully qualified: ::app::math::shape.
+std::string class_path(const model::function& fn) {
+  std::string out = "::" + join_namespaces(fn.namespaces);
+  if (!fn.namespaces.empty()) out += "::";
+  for (std::size_t i = 0; i < fn.classes.size(); ++i) out += (i == 0 ? "" : "::") + fn.classes[i];
+  return out;
+}
+
+// What the dispatch entry calls: ::app::square, or ::app::math::twice for a static member.
+std::string call_target(const model::function& fn) {
+  if (!fn.classes.empty()) return class_path(fn) + "::" + fn.name;
+  std::string target = "::" + join_namespaces(fn.namespaces);
+  if (!fn.namespaces.empty()) target += "::";
+  return target + fn.name;
+}
+
+// The struct in the class's namespace that holds a static member's stubs: gofork_stubs_math.
+std::string holder_name(const model::function& fn) {
+  std::string out = "gofork_stubs";
+  for (const auto& name : fn.classes) out += "_" + name;
+  return out + "_" + hex8(fnv1a_32(class_path(fn)));
+}
+
+// Free functions' stubs are inline functions beside them; static members' are static members of
+// their class's holder, indented one level.
 std::string stubs(const model::function& fn) {
-  const std::string head = "[[nodiscard]] inline ::gofork::process<" + fn.result_type + "> " + stub_name(fn) + "(";
+  const bool member = !fn.classes.empty();
+  const std::string indent = member ? "  " : "";
+  const std::string head = indent + (member ? "[[nodiscard]] static ::gofork::process<" : "[[nodiscard]] inline ::gofork::process<") +
+                           fn.result_type + "> " + stub_name(fn) + "(";
   std::string params;
   for (const auto& p : fn.parameters) {
     if (!params.empty()) params += ", ";
@@ -70,11 +99,11 @@ std::string stubs(const model::function& fn) {
     // The stub accepts exactly the calls the function accepts; the default is evaluated in the parent.
     if (!p.default_argument.empty()) params += " = " + p.default_argument;
   }
-  std::string out = "// Runs " + fn.id + " in a new process; see gofork::process.\n";
+  std::string out = indent + "// Runs " + fn.id + " in a new process; see gofork::process.\n";
   out += head + "const ::gofork::options& gofork_options_" + (params.empty() ? "" : ", ") + params + ") {\n";
-  out += "  return " + launch_call(fn, "gofork_options_") + ";\n}\n\n";
+  out += indent + "  return " + launch_call(fn, "gofork_options_") + ";\n" + indent + "}\n\n";
   out += head + params + ") {\n";
-  out += "  return " + launch_call(fn, "::gofork::options{}") + ";\n}\n";
+  out += indent + "  return " + launch_call(fn, "::gofork::options{}") + ";\n" + indent + "}\n";
   return out;
 }
 
@@ -187,9 +216,7 @@ std::string registration(const model::function& fn) {
     }
   }
   variable += "_" + hex8(fnv1a_32(fn.id));
-  std::string target = "::" + join_namespaces(fn.namespaces);
-  if (!fn.namespaces.empty()) target += "::";
-  target += fn.name;
+  const std::string target = call_target(fn);
   if (!has_wire_types(fn)) {
     return "inline const bool " + variable + " =\n    ::gofork::detail::register_entry(" + string_literal(fn.id) +
            ", &::gofork::detail::dispatch<" + signature(fn) + ", &" + target + ">);\n";
@@ -218,12 +245,35 @@ std::string registration(const model::function& fn) {
          ", &::gofork::detail::dispatch<" + wire_signature + ", &" + wrapper + ">);\n";
 }
 
-bool same_scopes(const std::vector<model::namespace_scope>& a, const std::vector<model::namespace_scope>& b) {
-  if (a.size() != b.size()) return false;
+bool same_scopes(const model::function& x, const model::function& y) {
+  const auto& a = x.namespaces;
+  const auto& b = y.namespaces;
+  if (a.size() != b.size() || x.classes != y.classes) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (a[i].name != b[i].name || a[i].is_inline != b[i].is_inline) return false;
   }
   return true;
+}
+
+// The stubs of one class's static members [begin, end): C++ cannot add members to a class from
+// outside it, so they are static members of a holder beside the class, reached through
+// gofork::stubs<C>. The holder derives from the class (unless it is final) so that default arguments
+// written in the class find its names as they do there.
+std::string member_stubs(const std::vector<const model::function*>& members) {
+  const model::function& first = *members.front();
+  const std::string cls = class_path(first);
+  std::string out = "// The stubs of " + cls + "'s static forkable members: gofork::stubs<" + cls + ">::fork_name(...).\n";
+  out += "struct " + holder_name(first) + (first.class_is_final ? "" : " : " + cls) + " {\n";
+  for (std::size_t k = 0; k < members.size(); ++k) out += (k == 0 ? "" : "\n") + stubs(*members[k]);
+  out += "};\n";
+  return out;
+}
+
+std::string stubs_specialisation(const model::function& fn) {
+  std::string holder = "::" + join_namespaces(fn.namespaces);
+  if (!fn.namespaces.empty()) holder += "::";
+  holder += holder_name(fn);
+  return "namespace gofork {\ntemplate <>\nstruct stubs<" + class_path(fn) + "> : " + holder + " {};\n}  // namespace gofork\n";
 }
 
 }  // namespace
@@ -254,12 +304,37 @@ std::string header(const model::generated_header& file) {
   const auto& fns = file.functions;
   for (std::size_t i = 0; i < fns.size();) {
     std::size_t end = i + 1;  // group consecutive functions of one namespace into one block
-    while (end < fns.size() && same_scopes(fns[end].namespaces, fns[i].namespaces)) ++end;
+    if (!fns[i].classes.empty()) {
+      ++i;
+      continue;
+    }
+    while (end < fns.size() && same_scopes(fns[end], fns[i])) ++end;
     const bool scoped = !fns[i].namespaces.empty();
     if (scoped) out += open_namespaces(fns[i].namespaces) + "\n";
     for (std::size_t k = i; k < end; ++k) out += stubs(fns[k]) + "\n";
     if (scoped) out += close_namespaces(fns[i].namespaces) + "\n";
     i = end;
+  }
+  // Static members after the free functions, one holder per class in id order (a nested class's
+  // ids can sort between its outer class's).
+  std::vector<std::vector<const model::function*>> classes;
+  for (const auto& fn : fns) {
+    if (fn.classes.empty()) continue;
+    auto same = [&fn](const std::vector<const model::function*>& group) { return same_scopes(*group.front(), fn); };
+    auto group = std::find_if(classes.begin(), classes.end(), same);
+    if (group == classes.end()) {
+      classes.push_back({&fn});
+    } else {
+      group->push_back(&fn);
+    }
+  }
+  for (const auto& members : classes) {
+    const model::function& first = *members.front();
+    const bool scoped = !first.namespaces.empty();
+    if (scoped) out += open_namespaces(first.namespaces) + "\n";
+    out += member_stubs(members) + "\n";
+    if (scoped) out += close_namespaces(first.namespaces) + "\n";
+    out += stubs_specialisation(first) + "\n";
   }
 
   out += "namespace gofork::generated {\n\n";

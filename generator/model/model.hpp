@@ -45,6 +45,10 @@ struct function {
   std::string qualified_name;  // app::square
   std::string name;            // square
   std::vector<namespace_scope> namespaces;
+  // A static member function's classes, outermost first (empty for a free function): its stubs are
+  // gofork::stubs<::ns::outer::inner>::fork_name, and default arguments are looked up as in the class.
+  std::vector<std::string> classes;
+  bool class_is_final = false;  // the stubs' holder cannot derive from the class
   std::string return_type;  // as declared (cv kept): part of the dispatch signature
   std::string result_type;  // return type without top-level cv: the process<R> payload
   std::vector<parameter> parameters;

@@ -24,6 +24,7 @@ std::string stub_key(const function& fn) {
   for (const auto& scope : fn.namespaces) {
     if (!scope.is_inline) key += scope.name + "::";
   }
+  for (const auto& name : fn.classes) key += name + "::";  // a static member's stubs are per class
   const std::size_t open = fn.id.find('(');
   return key + "fork_" + fn.name + (open == std::string::npos ? "()" : fn.id.substr(open));
 }

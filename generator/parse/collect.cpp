@@ -59,8 +59,35 @@ class collector : public clang::RecursiveASTVisitor<collector> {
     return first;
   }
 
+  // A static member is called without an object, so it runs in a child like a free function; the
+  // generated stubs and dispatch entry name it from outside the class, so it and its classes are public.
+  static std::string member_problem(const clang::CXXMethodDecl& method) {
+    if (!method.isStatic()) {
+      return "is a non-static member function (a child process has no object to call it on: make it static, "
+             "or a free function that takes the object as a parameter)";
+    }
+    if (method.getAccess() != clang::AS_public) {
+      return "is a non-public static member function (its stubs call it from outside the class: make it public)";
+    }
+    for (const clang::DeclContext* dc = method.getDeclContext(); dc != nullptr; dc = dc->getParent()) {
+      const auto* record = llvm::dyn_cast<clang::CXXRecordDecl>(dc);
+      if (record == nullptr) continue;
+      if (record->getDescribedClassTemplate() != nullptr ||
+          llvm::isa<clang::ClassTemplateSpecializationDecl>(record) || record->isDependentContext()) {
+        return "is a member of a class template (not supported: make it a member of a class)";
+      }
+      if (record->getIdentifier() == nullptr) return "is a member of an unnamed class (not supported: name the class)";
+      if (record->getAccess() != clang::AS_none && record->getAccess() != clang::AS_public) {
+        return "is a member of a non-public nested class (its stubs name the class from outside: make it public)";
+      }
+    }
+    return "";
+  }
+
   std::string function_problem(const clang::FunctionDecl& fn) const {
-    if (llvm::isa<clang::CXXMethodDecl>(fn)) return "is a member function (only free functions can be forkable)";
+    if (const auto* method = llvm::dyn_cast<clang::CXXMethodDecl>(&fn)) {
+      if (std::string problem = member_problem(*method); !problem.empty()) return problem;
+    }
     if (fn.getDescribedFunctionTemplate() != nullptr || fn.isFunctionTemplateSpecialization() ||
         fn.getTemplatedKind() != clang::FunctionDecl::TK_NonTemplate) {
       return "is a function template or template specialisation (not supported)";
@@ -113,9 +140,14 @@ class collector : public clang::RecursiveASTVisitor<collector> {
     out.adaptors = adaptors;
     out.qualified_name = qualified;
     out.name = fn.getNameAsString();
+    if (const auto* method = llvm::dyn_cast<clang::CXXMethodDecl>(&fn)) {
+      out.class_is_final = method->getParent()->hasAttr<clang::FinalAttr>();
+    }
     for (const clang::DeclContext* dc = fn.getDeclContext(); dc != nullptr; dc = dc->getParent()) {
       if (const auto* ns = llvm::dyn_cast<clang::NamespaceDecl>(dc)) {
         out.namespaces.insert(out.namespaces.begin(), {ns->getNameAsString(), ns->isInline()});
+      } else if (const auto* record = llvm::dyn_cast<clang::CXXRecordDecl>(dc)) {
+        out.classes.insert(out.classes.begin(), record->getNameAsString());
       }
     }
     out.return_type = print_.declared(fn.getReturnType());

@@ -135,6 +135,12 @@ QualType span_element(QualType type) {
   return arg.getKind() == clang::TemplateArgument::Type ? arg.getAsType() : QualType();
 }
 
+static bool has_dynamic_extent(const clang::ClassTemplateSpecializationDecl& span) {
+  const auto& args = span.getTemplateArgs();
+  return args.size() != 2 || args[1].getKind() != clang::TemplateArgument::Integral ||
+         args[1].getAsIntegral() == llvm::APSInt::getMaxValue(args[1].getAsIntegral().getBitWidth(), true);
+}
+
 // std::span<const T> with a dynamic extent: what a view parameter over a decoded vector can be.
 std::string type_checker::span_problem(QualType type) {
   const auto* spec = std_specialization(type.getNonReferenceType().getUnqualifiedType(), "span");
@@ -142,9 +148,7 @@ std::string type_checker::span_problem(QualType type) {
   if (!element.isConstQualified()) {
     return "std::span of non-const elements: changes would not reach the caller; take std::span<const T>";
   }
-  const auto& args = spec->getTemplateArgs();
-  if (args.size() == 2 && args[1].getKind() == clang::TemplateArgument::Integral &&
-      args[1].getAsIntegral() != llvm::APSInt::getMaxValue(args[1].getAsIntegral().getBitWidth(), true)) {
+  if (!has_dynamic_extent(*spec)) {
     return "std::span with a fixed extent: take std::span<const T> or a std::array";
   }
   return top_level(element.getUnqualifiedType());
@@ -157,7 +161,16 @@ std::string type_checker::element_problem(QualType element) {
   std::string reason = value_problem(element);
   // A failing class field reports its own path; "contains" would only repeat the outer types.
   if (reason.empty() || !trail_.empty() || reason.rfind("contains '", 0) == 0) return reason;
-  return "contains '" + element.getCanonicalType().getAsString(ctx_.getPrintingPolicy()) + "': " + reason;
+  return "contains '" + contained_name(element) + "': " + reason;
+}
+
+std::string type_checker::contained_name(QualType element) const {
+  const clang::PrintingPolicy& policy = ctx_.getPrintingPolicy();
+  const QualType canonical = element.getCanonicalType();
+  // Clang 14 prints a span's defaulted extent (18446744073709551615); Clang 16 leaves it out.
+  const auto* span = std_specialization(canonical, "span");
+  if (span != nullptr && has_dynamic_extent(*span)) return "std::span<" + span_element(canonical).getAsString(policy) + ">";
+  return canonical.getAsString(policy);
 }
 
 std::string type_checker::std_problem(const clang::CXXRecordDecl& decl) {

@@ -47,6 +47,7 @@ class type_checker {
   std::string span_problem(clang::QualType type);
   std::string value_problem(clang::QualType type);
   std::string element_problem(clang::QualType element);
+  std::string contained_name(clang::QualType element) const;
   std::string std_problem(const clang::CXXRecordDecl& decl);
   std::string record_problem(clang::CXXRecordDecl& decl, clang::QualType type);
   std::string hierarchy_problem(const clang::CXXRecordDecl& decl);

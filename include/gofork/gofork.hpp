@@ -19,4 +19,5 @@
 #include <gofork/options.hpp>
 #include <gofork/process.hpp>
 #include <gofork/request_buffers.hpp>
+#include <gofork/stubs.hpp>
 #include <gofork/dynamic.hpp>

@@ -16,6 +16,17 @@ inline constexpr int default_step = 10;
 [[gofork::forkable]] std::string with_defaults(int x, int step = default_step * 2,
                                                std::vector<std::string> words = {"a", "b"});
 [[gofork::forkable]] int own_pid();
+
+// Static members: their stubs are gofork::stubs<counter>::fork_*; a default names the class's own constant.
+struct counter {
+  static constexpr int start = 100;
+  [[gofork::forkable]] static int count_from(int first = start, int steps = 3);
+  [[gofork::forkable]] static int pid_of_child();
+  struct nested {
+    [[gofork::forkable]] static std::string tag(const std::string& name);
+    using forks = gofork::stubs<nested>;  // so callers may write counter::nested::forks::fork_tag
+  };
+};
 [[gofork::forkable]] void write_line(int fd, const std::string& text);
 [[gofork::forkable]] std::string join(const std::vector<std::string>& parts, const std::string& separator);
 [[gofork::forkable]] double sum(std::vector<double> values);

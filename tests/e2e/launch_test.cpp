@@ -69,6 +69,20 @@ TEST_F(launch, default_arguments_may_be_left_out_as_for_the_function) {
   EXPECT_EQ(e2e::fork_with_defaults(gofork::options{}, 5).get(), "25 a b");
 }
 
+TEST_F(launch, static_member_functions_run_in_a_child_through_gofork_stubs) {
+  using stubs = gofork::stubs<e2e::counter>;
+  EXPECT_EQ(stubs::fork_count_from().get(), e2e::counter::count_from());
+  EXPECT_EQ(stubs::fork_count_from(1).get(), 4);
+  EXPECT_EQ(stubs::fork_count_from(1, 2).get(), 3);
+  EXPECT_EQ(stubs::fork_count_from(gofork::options{}, 7).get(), 10);
+  auto p = stubs::fork_pid_of_child();
+  const int child = static_cast<int>(p.pid());
+  EXPECT_EQ(p.get(), child);
+  EXPECT_NE(child, static_cast<int>(::getpid()));
+  EXPECT_EQ(gofork::stubs<e2e::counter::nested>::fork_tag("x").get(), "<x>");
+  EXPECT_EQ(e2e::counter::nested::forks::fork_tag("y").get(), "<y>");
+}
+
 TEST_F(launch, strings_and_vectors_by_value_and_const_reference) {
   EXPECT_EQ(e2e::fork_join({"a", "b", "c"}, ", ").get(), "a, b, c");
   EXPECT_EQ(e2e::fork_join({}, "-").get(), "");

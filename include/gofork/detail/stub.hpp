@@ -10,6 +10,7 @@
 #include <gofork/detail/registry.hpp>
 #include <gofork/options.hpp>
 #include <gofork/process.hpp>
+#include <gofork/stubs.hpp>
 
 namespace gofork::detail {
 
