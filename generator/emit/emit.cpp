@@ -142,6 +142,57 @@ std::string access_text(const model::adaptor& a) {
   return out + "};\n}  // namespace gofork\n";
 }
 
+// Decoding by assignment: each field of a default-constructed value in turn.
+template <class Member>
+std::string convert_text(const model::adaptor& a, const Member& member) {
+  const std::string& t = a.type;
+  std::string out = "template <>\nstruct convert<" + t + "> {\n";
+  out += "  const ::msgpack::object& operator()(const ::msgpack::object& o, " + t + "& v) const {\n";
+  out += "    if (o.type != ::msgpack::type::ARRAY || o.via.array.size != " + std::to_string(a.fields.size()) +
+         ") throw ::msgpack::type_error();\n";
+  for (std::size_t i = 0; i < a.fields.size(); ++i) {
+    const std::string element = "o.via.array.ptr[" + std::to_string(i) + "]";
+    out += a.fields[i].c_array ? "    ::gofork::detail::convert_c_array(" + element + ", " + member(i) + ");\n"
+                               : "    " + element + ".convert(" + member(i) + ");\n";
+  }
+  if (a.fields.empty()) out += "    static_cast<void>(v);\n";
+  return out + "    return o;\n  }\n};\n\n";
+}
+
+// Decoding by construction, for a class with const data members: aggregate initialisation from
+// the decoded fields, a base's in braces of their own (msgpack-c's as<T> is for such types).
+std::string construct_text(const model::adaptor& a) {
+  const std::string& t = a.type;
+  std::string out = "template <>\nstruct as<" + t + "> {\n";
+  out += "  " + t + " operator()(const ::msgpack::object& o) const {\n";
+  out += "    if (o.type != ::msgpack::type::ARRAY || o.via.array.size != " + std::to_string(a.fields.size()) +
+         ") throw ::msgpack::type_error();\n";
+  // One line per initialiser of the class itself; a base's stay on its line.
+  std::string init;
+  bool first = true;  // no separator right after an opening brace
+  int depth = 0;
+  for (const int step : a.construction) {
+    if (step == model::close_base) {
+      init += "}";
+      --depth;
+      first = false;
+      continue;
+    }
+    if (!first) init += depth == 0 ? ",\n        " : ", ";
+    first = step == model::open_base;
+    if (step == model::open_base) {
+      init += "{";
+      ++depth;
+    } else {
+      const auto i = static_cast<std::size_t>(step);
+      init += "o.via.array.ptr[" + std::to_string(i) + "].as<" + a.fields[i].type + ">()";
+    }
+  }
+  out += "    // Braced initialisation reads the fields in order.\n";
+  out += "    return " + t + "{\n        " + init + "};\n";
+  return out + "  }\n};\n\n";
+}
+
 std::string adaptor_text(const model::adaptor& a) {
   const std::string& t = a.type;
   const std::string n = std::to_string(a.fields.size());
@@ -158,16 +209,7 @@ std::string adaptor_text(const model::adaptor& a) {
   out += "// " + t + " travels as the array [" + field_list + "].\n";
   out += "namespace msgpack {\nMSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {\nnamespace adaptor {\n\n";
 
-  out += "template <>\nstruct convert<" + t + "> {\n";
-  out += "  const ::msgpack::object& operator()(const ::msgpack::object& o, " + t + "& v) const {\n";
-  out += "    if (o.type != ::msgpack::type::ARRAY || o.via.array.size != " + n + ") throw ::msgpack::type_error();\n";
-  for (std::size_t i = 0; i < a.fields.size(); ++i) {
-    const std::string element = "o.via.array.ptr[" + std::to_string(i) + "]";
-    out += a.fields[i].c_array ? "    ::gofork::detail::convert_c_array(" + element + ", " + member(i) + ");\n"
-                               : "    " + element + ".convert(" + member(i) + ");\n";
-  }
-  if (a.fields.empty()) out += "    static_cast<void>(v);\n";
-  out += "    return o;\n  }\n};\n\n";
+  out += a.constructed ? construct_text(a) : convert_text(a, member);
 
   out += "template <>\nstruct pack<" + t + "> {\n  template <class Stream>\n";
   out += "  ::msgpack::packer<Stream>& operator()(::msgpack::packer<Stream>& o, const " + t + "& v) const {\n";

@@ -26,13 +26,22 @@ struct field {
   std::string name;      // as declared: x
   std::string access;    // what follows "v.": x, or ::geo::base::x for a base class's member
   bool c_array = false;  // int ids[4]: sent through gofork's C-array helpers (exact size both ways)
+  std::string type{};    // cv removed, fully qualified: what a class built from its fields decodes
 };
+
+// How a class decoded by construction is built, T{...}: a field's index, or a brace around a base.
+inline constexpr int open_base = -1;
+inline constexpr int close_base = -2;
 
 // A msgpack adaptor gofork-gen writes for a user class: its public fields as an array.
 struct adaptor {
   std::string type;           // canonical, fully qualified: ::geo::point, ::geo::box<int>
   std::vector<field> fields;  // base classes' fields first (bases in declaration order), then its own
   bool through_access = false;  // some members are private: read through gofork::access (the class befriends it)
+  // An aggregate with const data members (or holding such a class) cannot be assigned member by
+  // member: it is decoded by aggregate initialisation from its decoded fields, in this layout.
+  bool constructed = false;
+  std::vector<int> construction{};  // field indices and open_base/close_base; empty unless constructed
 };
 
 struct namespace_scope {

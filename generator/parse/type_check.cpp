@@ -342,22 +342,103 @@ std::string type_checker::record_problem(clang::CXXRecordDecl& declared, QualTyp
   if (decl.field_empty() && decl.getNumBases() == 0 && has_call_operator(decl)) {
     return "callable (class with operator() and no data members)";
   }
-  if (const auto* ctor = sema_.LookupDefaultConstructor(&decl);
-      ctor == nullptr || ctor->isDeleted() || ctor->getAccess() != clang::AS_public) {
-    return "not default-constructible: decoding starts from a default-constructed value";
-  }
 
-  done_[decl.getCanonicalDecl()] = false;
+  const clang::CXXRecordDecl* key = decl.getCanonicalDecl();
+  done_[key] = false;
+  built_because_[key] = const_member(decl);
   model::adaptor adaptor;
   adaptor.type = type_printer(ctx_).adaptor_name(type);
-  if (std::string reason = gather_fields(decl, decl, adaptor.fields); !reason.empty()) {
-    done_.erase(decl.getCanonicalDecl());
+  std::string reason = gather_fields(decl, decl, adaptor.fields, adaptor.construction);
+  if (reason.empty()) reason = construction_problem(decl, adaptor);
+  if (!reason.empty()) {
+    done_.erase(key);
+    built_because_.erase(key);
     return reason;
   }
   adaptor.through_access = uses_access(decl);
-  done_[decl.getCanonicalDecl()] = true;
+  done_[key] = true;
   adaptors_.push_back(std::move(adaptor));
   return "";
+}
+
+// Whether `adaptor` can decode its class: by assigning the fields of a default-constructed value,
+// or, for a class with const data members, by building it from its decoded fields.
+std::string type_checker::construction_problem(clang::CXXRecordDecl& decl, model::adaptor& adaptor) {
+  const std::string& why = built_because_[decl.getCanonicalDecl()];
+  if (why.empty()) {
+    adaptor.construction.clear();
+    if (const auto* ctor = sema_.LookupDefaultConstructor(&decl);
+        ctor == nullptr || ctor->isDeleted() || ctor->getAccess() != clang::AS_public) {
+      return "not default-constructible: decoding starts from a default-constructed value";
+    }
+    return "";
+  }
+  // A class inside it that holds it back decided, while this one was unfinished, to be assigned
+  // in place: it could not decode this class after all.
+  for (const clang::CXXRecordDecl* asker : consulted_by_[decl.getCanonicalDecl()]) {
+    const auto found = built_because_.find(asker);
+    if (found != built_because_.end() && found->second.empty()) {
+      return why + ", and '" + asker->getQualifiedNameAsString() + "' inside it holds it again: recursive classes "
+             "built from their fields are not supported; give it an msgpack adaptor of its own";
+    }
+  }
+  if (!decl.isAggregate()) {
+    return why + ": such a class is decoded by building it from its fields, which needs an aggregate "
+                 "(no user-declared constructors, private data or virtual functions); give it an msgpack adaptor of its own";
+  }
+  for (const auto& f : adaptor.fields) {
+    if (f.c_array) {
+      return "C array member '" + f.name + "' in a class built from its fields (" + why + "): take a std::array";
+    }
+  }
+  adaptor.constructed = true;
+  return "";
+}
+
+// The first const data member of the class or its bases, as a reason to build it from its fields.
+std::string type_checker::const_member(const clang::CXXRecordDecl& decl) const {
+  for (const auto& base : decl.bases()) {
+    if (std::string found = const_member(*base.getType()->getAsCXXRecordDecl()->getDefinition()); !found.empty()) {
+      return found;
+    }
+  }
+  for (const auto* field : decl.fields()) {
+    if (!field->getType()->isReferenceType() && field->getType().isConstQualified()) {
+      return "const data member '" + field->getName().str() + "'";
+    }
+  }
+  return "";
+}
+
+// Whether `type` holds, anywhere inside, a class that is built from its fields (`which` then names it).
+bool type_checker::holds_built_class(QualType type, const clang::CXXRecordDecl& asker, std::string& which) {
+  const QualType canonical = type.getCanonicalType();
+  if (const auto* array = ctx_.getAsArrayType(canonical)) return holds_built_class(array->getElementType(), asker, which);
+  const auto* record = canonical->getAsCXXRecordDecl();
+  if (record == nullptr) return false;
+  if (in_std(*record)) {
+    const auto* spec = llvm::dyn_cast<clang::ClassTemplateSpecializationDecl>(record);
+    if (spec == nullptr) return false;
+    for (const auto& arg : spec->getTemplateArgs().asArray()) {
+      if (arg.getKind() == clang::TemplateArgument::Type && holds_built_class(arg.getAsType(), asker, which)) return true;
+      if (arg.getKind() != clang::TemplateArgument::Pack) continue;
+      for (const auto& element : arg.pack_elements()) {
+        if (element.getKind() == clang::TemplateArgument::Type && holds_built_class(element.getAsType(), asker, which)) return true;
+      }
+    }
+    return false;
+  }
+  const clang::CXXRecordDecl* key = record->getCanonicalDecl();
+  const auto found = built_because_.find(key);
+  if (found == built_because_.end()) return false;  // the user's own adaptor decides
+  if (found->second.empty()) {
+    // Still being checked, so it may yet turn out to be built from its fields: remember who asked.
+    const clang::CXXRecordDecl* asking = asker.getCanonicalDecl();
+    if (asking != key && done_.count(key) != 0 && !done_.at(key)) consulted_by_[key].insert(asking);
+    return false;
+  }
+  which = type_printer(ctx_).diagnostic(canonical);
+  return true;
 }
 
 namespace {
@@ -439,28 +520,35 @@ std::string type_checker::bases_problem(const clang::CXXRecordDecl& decl, std::s
 
 // The fields `top`'s adaptor sends for `decl` (top itself or one of its bases): the bases' first.
 std::string type_checker::gather_fields(const clang::CXXRecordDecl& decl, const clang::CXXRecordDecl& top,
-                                        std::vector<model::field>& out) {
+                                        std::vector<model::field>& out, std::vector<int>& layout) {
   for (const auto& base : decl.bases()) {
     const auto* record = base.getType()->getAsCXXRecordDecl()->getDefinition();
-    if (std::string reason = gather_fields(*record, top, out); !reason.empty()) return reason;
+    layout.push_back(model::open_base);
+    if (std::string reason = gather_fields(*record, top, out, layout); !reason.empty()) return reason;
+    layout.push_back(model::close_base);
   }
   // A base's member is named through the base, so one of the same name in a derived class does not hide it.
   const std::string qualifier = &decl == &top ? "" : type_printer(ctx_).adaptor_name(ctx_.getRecordType(&decl)) + "::";
   for (const auto* field : decl.fields()) {
     const std::string name = field->getName().str();
+    // A const member is decoded as its plain type, then built into the class.
+    QualType decoded = field->getType();
+    if (decoded.isLocalConstQualified()) {
+      decoded = decoded.getUnqualifiedType();
+    } else if (decoded.isConstQualified()) {
+      decoded = decoded.getCanonicalType().getUnqualifiedType();  // const through an alias
+    }
     bool c_array = false;
     std::string reason;
     if (field->isAnonymousStructOrUnion() || name.empty()) {
       reason = "anonymous struct or union member";
     } else if (field->isBitField()) {
       reason = "bit-field (decoding needs a reference to it)";
-    } else if (!field->getType()->isReferenceType() && field->getType().isConstQualified()) {
-      reason = "const data member (decoding assigns to it)";
     } else if (const auto* array = ctx_.getAsArrayType(field->getType())) {
-      reason = c_array_problem(*array);
+      reason = const_array(*array) ? "const C array member: take a std::array" : c_array_problem(*array);
       c_array = true;
     } else {
-      reason = value_problem(field->getType());
+      reason = value_problem(decoded);
     }
     if (!reason.empty()) {
       if (trail_.empty()) trail_type_ = type_printer(ctx_).diagnostic(field->getType());
@@ -468,9 +556,22 @@ std::string type_checker::gather_fields(const clang::CXXRecordDecl& decl, const 
       trail_root_ = top.getQualifiedNameAsString();
       return reason;
     }
-    out.push_back({name, qualifier + name, c_array});
+    std::string holds;
+    std::string& why = built_because_[top.getCanonicalDecl()];
+    if (why.empty() && holds_built_class(decoded, top, holds)) {
+      why = "member '" + name + "' holds '" + holds + "', which is built from its fields";
+    }
+    layout.push_back(static_cast<int>(out.size()));
+    out.push_back({name, qualifier + name, c_array, c_array ? "" : type_printer(ctx_).declared(decoded)});
   }
   return "";
+}
+
+// `const T a[N]` (at any depth): its elements can be neither assigned nor built from a decoded array.
+bool type_checker::const_array(const clang::ArrayType& array) const {
+  clang::QualType element = array.getElementType();
+  while (const auto* inner = ctx_.getAsArrayType(element)) element = inner->getElementType();
+  return element.isConstQualified();
 }
 
 // A C array data member: int ids[4], char name[16], T grid[2][3]; every extent fixed and non-zero.

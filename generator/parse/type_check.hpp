@@ -54,7 +54,11 @@ class type_checker {
   bool uses_access(const clang::CXXRecordDecl& decl);
   std::string bases_problem(const clang::CXXRecordDecl& decl, std::set<const clang::CXXRecordDecl*>& seen);
   std::string gather_fields(const clang::CXXRecordDecl& decl, const clang::CXXRecordDecl& top,
-                            std::vector<model::field>& out);
+                            std::vector<model::field>& out, std::vector<int>& layout);
+  std::string construction_problem(clang::CXXRecordDecl& decl, model::adaptor& adaptor);
+  std::string const_member(const clang::CXXRecordDecl& decl) const;
+  bool holds_built_class(clang::QualType type, const clang::CXXRecordDecl& asker, std::string& which);
+  bool const_array(const clang::ArrayType& array) const;
   std::string c_array_problem(const clang::ArrayType& array);
   bool has_msgpack_support(const clang::CXXRecordDecl& decl);
 
@@ -63,6 +67,10 @@ class type_checker {
   clang::SourceLocation where_;
   std::vector<model::adaptor> adaptors_;
   std::map<const clang::CXXRecordDecl*, bool> done_;  // true: finished and fine; false: being checked
+  // Classes with generated adaptors: why one is built from its fields (empty: decoded by assignment).
+  std::map<const clang::CXXRecordDecl*, std::string> built_because_;
+  // Who asked about a class while it was being checked (and was told it is not built).
+  std::map<const clang::CXXRecordDecl*, std::set<const clang::CXXRecordDecl*>> consulted_by_;
   std::vector<clang::ClassTemplateDecl*> pack_templates_;
   bool looked_up_pack_ = false;
   // Set while a failure travels up through class fields: the path of fields and the failing field's type.

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <gofork/access.hpp>
@@ -78,7 +81,43 @@ struct savings : account {
   double rate = 0;
 };
 
+// Const data members: the aggregate is built from its decoded fields (it has no default constructor).
+struct reading {
+  const int id;
+  const std::string sensor;
+  double value = 0;
+  bool operator==(const reading& other) const {
+    return id == other.id && sensor == other.sensor && value == other.value;
+  }
+};
+
+// A const member in a base, an empty base, and built classes inside standard containers.
+struct stamp {
+  const long at;
+};
+struct empty_base {};
+struct logged : empty_base, stamp {
+  std::vector<reading> readings;
+  std::optional<reading> last;
+  std::map<std::string, reading> by_sensor;
+  std::variant<reading, int> either;  // not default-constructible either
+  bool operator==(const logged& other) const {
+    return at == other.at && readings == other.readings && last == other.last && by_sensor == other.by_sensor &&
+           either == other.either;
+  }
+};
+
+// No const member of its own, but it holds a class that is built: it is built too.
+struct batch {
+  std::vector<int> ids;
+  reading head;
+  bool operator==(const batch& other) const { return ids == other.ids && head == other.head; }
+};
+
 [[gofork::forkable]] record echo_record(const record& r);
+[[gofork::forkable]] reading scaled(reading r, double factor);
+[[gofork::forkable]] logged echo_logged(const logged& l);
+[[gofork::forkable]] std::vector<batch> echo_batches(std::vector<batch> b);
 [[gofork::forkable]] account deposit(account a, long cents);
 [[gofork::forkable]] savings echo_savings(const savings& s);
 [[gofork::forkable]] pixel echo_pixel(pixel p);

@@ -131,6 +131,23 @@ TEST(types, public_base_classes_send_their_members_first) {
   EXPECT_EQ(shapes::fork_echo_deep({d, d}).get(), (std::vector<shapes::deep>{d, d}));
 }
 
+TEST(types, classes_with_const_members_are_built_from_their_fields) {
+  const shapes::reading r{7, "t1", 1.5};
+  const shapes::reading back = shapes::fork_scaled(r, 2).get();
+  EXPECT_EQ(back, (shapes::reading{7, "t1*", 3.0}));  // computed in the child from the decoded fields
+
+  shapes::logged l{{}, {-42}, {r, {8, "t2", -0.5}}, r, {{"t1", r}}, shapes::reading{9, "v", 0.25}};
+  EXPECT_EQ(shapes::fork_echo_logged(l).get(), l);
+  l.last.reset();
+  l.either = 5;
+  const shapes::logged other = shapes::fork_echo_logged(l).get();
+  EXPECT_EQ(other, l);
+  EXPECT_EQ(std::get<int>(other.either), 5);
+
+  const std::vector<shapes::batch> batches{{{1, 2}, r}, {{}, {8, "", 0}}};
+  EXPECT_EQ(shapes::fork_echo_batches(batches).get(), batches);
+}
+
 TEST(types, private_members_cross_when_the_class_befriends_gofork_access) {
   const shapes::account after = shapes::fork_deposit(shapes::account("ann", 100), 23).get();
   EXPECT_EQ(after.owner(), "ann");

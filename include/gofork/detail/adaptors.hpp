@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -110,6 +111,29 @@ struct convert<std::variant<T...>> {
     ((index == I ? (void)v.template emplace<I>(value.as<std::variant_alternative_t<I, std::variant<T...>>>())
                  : (void)0),
      ...);
+  }
+};
+
+// A variant whose first alternative has no default constructor (a class gofork-gen builds from
+// its fields) cannot be converted into: it is built from the alternative its index names.
+template <class... T>
+struct as<std::variant<T...>, std::enable_if_t<!std::is_default_constructible_v<std::variant<T...>>>> {
+  std::variant<T...> operator()(const msgpack::object& o) const {
+    if (o.type != msgpack::type::ARRAY || o.via.array.size != 2) throw msgpack::type_error();
+    const std::size_t index = o.via.array.ptr[0].as<std::size_t>();
+    if (index >= sizeof...(T)) throw msgpack::type_error();
+    return build(o.via.array.ptr[1], index, std::index_sequence_for<T...>{});
+  }
+
+ private:
+  template <std::size_t... I>
+  static std::variant<T...> build(const msgpack::object& value, std::size_t index, std::index_sequence<I...>) {
+    std::optional<std::variant<T...>> built;
+    ((index == I ? (void)built.emplace(std::in_place_index<I>,
+                                       value.as<std::variant_alternative_t<I, std::variant<T...>>>())
+                 : (void)0),
+     ...);
+    return std::move(*built);
   }
 };
 
