@@ -35,8 +35,8 @@
 
 #include <gofork/gofork.hpp>
 
-#include "frame.hpp"   // runtime/: the request frame, as spawn() writes it
-#include "marker.hpp"  // runtime/: the GOFORK_CHILD marker
+#include "channel/frame.hpp"   // runtime/: the request frame, as spawn() writes it
+#include "channel/marker.hpp"  // runtime/: the GOFORK_CHILD marker
 
 extern "C" __attribute__((noinline, used)) void gofork_bench_user_function() { asm volatile(""); }
 

@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "child.hpp"
-#include "marker.hpp"
+#include "child/child.hpp"
+#include "channel/marker.hpp"
 #include "runtime_state.hpp"
 
 namespace gofork {

@@ -35,9 +35,9 @@
 
 #include <gofork/detail/codec.hpp>
 
-#include "child.hpp"
-#include "frame.hpp"
-#include "marker.hpp"
+#include "child/child.hpp"
+#include "channel/frame.hpp"
+#include "channel/marker.hpp"
 
 extern char** environ;
 

@@ -7,7 +7,7 @@
 
 #include <gofork/detail/codec.hpp>
 
-#include "frame.hpp"
+#include "channel/frame.hpp"
 
 namespace {
 

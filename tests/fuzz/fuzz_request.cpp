@@ -9,7 +9,7 @@
 
 #include <gofork/detail/codec.hpp>
 
-#include "frame.hpp"
+#include "channel/frame.hpp"
 
 namespace {
 

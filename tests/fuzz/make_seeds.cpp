@@ -8,8 +8,8 @@
 
 #include <gofork/detail/codec.hpp>
 
-#include "frame.hpp"
-#include "marker.hpp"
+#include "channel/frame.hpp"
+#include "channel/marker.hpp"
 
 namespace {
 

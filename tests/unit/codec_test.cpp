@@ -205,7 +205,7 @@ TEST(codec, a_refused_argument_frame_says_which_argument_and_what_count) {
 
 }  // namespace
 
-// ---- The direct codec (wire.hpp) against msgpack-c ----
+// ---- The direct codec (detail/wire/) against msgpack-c ----
 
 #include <array>
 #include <chrono>

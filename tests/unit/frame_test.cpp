@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "frame.hpp"
+#include "channel/frame.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "marker.hpp"
+#include "channel/marker.hpp"
 
 namespace {
 

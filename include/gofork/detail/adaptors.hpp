@@ -35,7 +35,7 @@ namespace adaptor {
 // Enumerations, scoped or not. A user's MSGPACK_ADD_ENUM is a full specialisation and wins.
 template <class E>
 struct convert<E, std::enable_if_t<std::is_enum_v<E>>> {
-  using gofork_native = void;  // the direct codec (wire.hpp) may handle the type itself
+  using gofork_native = void;  // the direct codec (wire/choice.hpp) may handle the type itself
   const msgpack::object& operator()(const msgpack::object& o, E& v) const {
     v = static_cast<E>(o.as<std::underlying_type_t<E>>());
     return o;
@@ -44,7 +44,7 @@ struct convert<E, std::enable_if_t<std::is_enum_v<E>>> {
 
 template <class E>
 struct pack<E, std::enable_if_t<std::is_enum_v<E>>> {
-  using gofork_native = void;  // the direct codec (wire.hpp) may handle the type itself
+  using gofork_native = void;  // the direct codec (wire/choice.hpp) may handle the type itself
   template <class Stream>
   msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const E& v) const {
     return o.pack(static_cast<std::underlying_type_t<E>>(v));
@@ -68,7 +68,7 @@ struct object_with_zone<E, std::enable_if_t<std::is_enum_v<E>>> {
 // Durations travel as their count; the unit is part of the type on both sides.
 template <class Rep, class Period>
 struct convert<std::chrono::duration<Rep, Period>> {
-  using gofork_native = void;  // the direct codec (wire.hpp) may handle the type itself
+  using gofork_native = void;  // the direct codec (wire/choice.hpp) may handle the type itself
   const msgpack::object& operator()(const msgpack::object& o, std::chrono::duration<Rep, Period>& v) const {
     v = std::chrono::duration<Rep, Period>(o.as<Rep>());
     return o;
@@ -77,7 +77,7 @@ struct convert<std::chrono::duration<Rep, Period>> {
 
 template <class Rep, class Period>
 struct pack<std::chrono::duration<Rep, Period>> {
-  using gofork_native = void;  // the direct codec (wire.hpp) may handle the type itself
+  using gofork_native = void;  // the direct codec (wire/choice.hpp) may handle the type itself
   template <class Stream>
   msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const std::chrono::duration<Rep, Period>& v) const {
     return o.pack(v.count());
@@ -94,7 +94,7 @@ struct object_with_zone<std::chrono::duration<Rep, Period>> {
 // std::variant as [index, value]. A valueless variant cannot be packed (it has no index).
 template <class... T>
 struct convert<std::variant<T...>> {
-  using gofork_native = void;  // the direct codec (wire.hpp) may handle the type itself
+  using gofork_native = void;  // the direct codec (wire/choice.hpp) may handle the type itself
   const msgpack::object& operator()(const msgpack::object& o, std::variant<T...>& v) const {
     if (o.type != msgpack::type::ARRAY || o.via.array.size != 2) throw msgpack::type_error();
     const std::size_t index = o.via.array.ptr[0].as<std::size_t>();
@@ -139,7 +139,7 @@ struct as<std::variant<T...>, std::enable_if_t<!std::is_default_constructible_v<
 
 template <class... T>
 struct pack<std::variant<T...>> {
-  using gofork_native = void;  // the direct codec (wire.hpp) may handle the type itself
+  using gofork_native = void;  // the direct codec (wire/choice.hpp) may handle the type itself
   template <class Stream>
   msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const std::variant<T...>& v) const {
     if (v.valueless_by_exception()) throw msgpack::type_error();

@@ -61,7 +61,14 @@ GOFORK_MSGPACK_CHAR_ADAPTOR(char32_t, std::uint32_t)
 }  // namespace msgpack
 
 #include <gofork/detail/adaptors.hpp>
-#include <gofork/detail/wire.hpp>
+// The direct codec, in its parts (include/gofork/detail/wire/).
+#include <gofork/detail/wire/choice.hpp>
+#include <gofork/detail/wire/container_readers.hpp>
+#include <gofork/detail/wire/reader.hpp>
+#include <gofork/detail/wire/scanner.hpp>
+#include <gofork/detail/wire/sink.hpp>
+#include <gofork/detail/wire/size_bound.hpp>
+#include <gofork/detail/wire/writer.hpp>
 
 namespace gofork::detail {
 

@@ -1,4 +1,4 @@
-#include "frame.hpp"
+#include "channel/frame.hpp"
 
 #include <link.h>
 

@@ -2,7 +2,7 @@
 // frame that declares more objects than it has bytes left to hold them (each object needs at
 // least one), is truncated, or has trailing bytes. After it passes, decoding allocates at most
 // a small multiple of the frame's size, whatever the frame says. The scan itself is
-// detail::skip_object (wire.hpp), which the direct decoder also uses to find the extent of an
+// detail::skip_object (wire/scanner.hpp), which the direct decoder also uses to find the extent of an
 // object it hands to msgpack-c; it refuses nesting past 64 too.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "request_pool.hpp"
+#include "channel/request_pool.hpp"
 
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -17,7 +17,7 @@
 #include <gofork/error.hpp>
 #include <gofork/request_buffers.hpp>
 
-#include "spawn_failure.hpp"
+#include "launch/spawn_failure.hpp"
 #include "unique_fd.hpp"
 
 namespace gofork::runtime {

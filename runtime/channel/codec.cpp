@@ -6,7 +6,7 @@
 
 #include <gofork/detail/codec.hpp>
 
-#include "frame_budget.hpp"
+#include "channel/frame_budget.hpp"
 
 namespace gofork::detail {
 

@@ -1,6 +1,6 @@
 // Waiting on a child: poll its pidfd and its channel together, so a big result never blocks
 // the child, and a grandchild holding the channel open never blocks us.
-#include "process_state.hpp"
+#include "process/process_state.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -23,7 +23,7 @@
 #include <gofork/detail/codec.hpp>
 #include <gofork/error.hpp>
 
-#include "frame.hpp"
+#include "channel/frame.hpp"
 #include "runtime_state.hpp"
 
 namespace gofork::detail {

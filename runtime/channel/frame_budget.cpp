@@ -1,4 +1,4 @@
-#include "frame_budget.hpp"
+#include "channel/frame_budget.hpp"
 
 #include <cstdint>
 

@@ -11,7 +11,7 @@
 #include <gofork/detail/process_state.hpp>
 #include <gofork/exit_status.hpp>
 
-#include "request_pool.hpp"
+#include "channel/request_pool.hpp"
 #include "unique_fd.hpp"
 
 namespace gofork::detail {

@@ -1,7 +1,7 @@
 // The child's side of a call (see child.cpp).
 #pragma once
 
-#include "marker.hpp"
+#include "channel/marker.hpp"
 
 namespace gofork::runtime {
 

@@ -1,6 +1,6 @@
 // The child's side of a call, run inside init(): check that the channel really comes from our
 // parent, decode the request, run the function, send the reply, flush stdio, exit.
-#include "child.hpp"
+#include "child/child.hpp"
 
 #include <cxxabi.h>
 #include <fcntl.h>
@@ -32,7 +32,7 @@
 #include <gofork/detail/codec.hpp>
 #include <gofork/detail/registry.hpp>
 
-#include "frame.hpp"
+#include "channel/frame.hpp"
 #include "runtime_state.hpp"
 
 namespace gofork::runtime {

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "marker.hpp"
+#include "channel/marker.hpp"
 
 namespace gofork::runtime {
 

@@ -1,4 +1,4 @@
-#include "marker.hpp"
+#include "channel/marker.hpp"
 
 #include <climits>
 #include <vector>
