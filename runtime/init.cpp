@@ -10,6 +10,7 @@
 #include <string>
 
 #include "child/child.hpp"
+#include "child/trust.hpp"
 #include "channel/marker.hpp"
 #include "runtime_state.hpp"
 

@@ -1,6 +1,6 @@
 // The environment marker that tells a re-executed program it is a gofork child:
 //   GOFORK_CHILD=1.<32 hex digits nonce>.<parent pid>.<channel fd>.<arguments fd>
-// It is a hint only: the child trusts nothing until the channel checks out (see child.cpp).
+// It is a hint only: the child trusts nothing until the channel checks out (see child/trust.cpp).
 #pragma once
 
 #include <sys/types.h>

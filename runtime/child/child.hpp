@@ -10,10 +10,6 @@ inline constexpr int exit_exception = 1;       // the function threw; the reply 
 inline constexpr int exit_refused = 121;       // the call was refused before any user code ran
 inline constexpr int exit_channel_lost = 122;  // the reply could not be sent
 
-// The marker's channel is a socket created by the process the marker names: this process
-// really is that process's child (or its orphan), not a program that inherited a stale marker.
-bool channel_from_parent(const marker& m);
-
 // Serves the call described by `m` and exits; never returns.
 [[noreturn]] void run_child(const marker& m);
 

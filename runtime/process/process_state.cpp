@@ -1,22 +1,14 @@
-// Waiting on a child: poll its pidfd and its channel together, so a big result never blocks
-// the child, and a grandchild holding the channel open never blocks us.
+// What every call reports, wherever it ran: waiting and killing through the process_state's
+// own implementation, then one mapping from what happened to the result bytes or the error
+// (child_exception, child_signaled, child_exited, protocol, timed_out).
 #include "process/process_state.hpp"
 
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <tuple>
 
@@ -24,222 +16,11 @@
 #include <gofork/error.hpp>
 
 #include "channel/frame.hpp"
-#include "runtime_state.hpp"
 
 namespace gofork::detail {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-// Reads what is available from a non-blocking descriptor into `out`, closing it at end of
-// file. Returns to the caller's poll after `budget` bytes, so a child that writes without pause
-// cannot keep the parent from its deadline or its limits. `expected` may announce the final
-// size (a reply's header does) so `out` grows in few steps. Returns the errno of a failed
-// read (the stream is closed then, as at end of file), 0 otherwise.
-template <class Expected>
-int drain(runtime::unique_fd& fd, std::string& out, Expected expected, std::size_t budget = std::size_t{1} << 20) {
-  char buffer[1 << 16];
-  std::size_t taken = 0;
-  while (fd && taken < budget) {
-    const std::uint64_t whole = expected();
-    if (whole != 0 && out.size() >= whole) return 0;  // complete: leave the rest to the caller
-    ssize_t r = ::read(fd.get(), buffer, std::min<std::uint64_t>(sizeof buffer, whole != 0 ? whole - out.size() : sizeof buffer));
-    if (r > 0) {
-      // Trust an announced size only as far as the data that came: a header alone reserves nothing big.
-      const std::uint64_t want = std::min<std::uint64_t>(expected(), 2 * (out.size() + static_cast<std::size_t>(r)));
-      if (want > out.capacity()) out.reserve(static_cast<std::size_t>(want));
-      out.append(buffer, static_cast<std::size_t>(r));
-      taken += static_cast<std::size_t>(r);
-      continue;
-    }
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
-    const int err = r < 0 ? errno : 0;
-    fd.reset();  // EOF, or an error that ends the stream just the same
-    return err;
-  }
-  return 0;
-}
-
-int drain(runtime::unique_fd& fd, std::string& out) {
-  return drain(fd, out, [] { return std::uint64_t{0}; });
-}
-
-// The size a well-formed reply header announces (header included), if it is within limits.
-std::uint64_t announced_reply_size(const process_state& s) {
-  if (s.reply.size() < runtime::reply_header_size || s.reply.compare(0, 4, "GFR1") != 0) return 0;
-  std::uint64_t declared = 0;
-  std::memcpy(&declared, s.reply.data() + 8, sizeof declared);
-  return declared <= s.max_result_bytes ? declared + runtime::reply_header_size : 0;
-}
-
-void send_signal(process_state& s, int sig);
-
-// Stops listening to a child that broke the rules, and ends it.
-void give_up_on(process_state& s, bool& flag) {
-  flag = true;
-  s.channel.reset();
-  send_signal(s, SIGKILL);
-}
-
-// A read that failed lost data the caller would have had: the call cannot succeed.
-void note_read_failure(process_state& s, const char* what, int err) {
-  if (err == 0 || s.read_failed != nullptr) return;
-  s.read_failed = what;
-  s.read_errno = err;
-  send_signal(s, SIGKILL);
-}
-
-void read_all(process_state& s) {
-  if (s.channel && !s.result_too_large && !s.reply_malformed) {
-    note_read_failure(s, "reply", drain(s.channel, s.reply, [&s] { return announced_reply_size(s); }));
-    // A whole reply is all a child sends: stop listening, so the next wake-up is its exit.
-    if (s.reply.size() >= runtime::reply_header_size && s.reply.size() == announced_reply_size(s)) s.channel.reset();
-    // Refuse a bad or oversized reply as soon as its first bytes show it, not after buffering.
-    if (s.reply.size() >= 4 && s.reply.compare(0, 4, "GFR1") != 0) {
-      give_up_on(s, s.reply_malformed);
-    } else if (s.reply.size() >= runtime::reply_header_size) {
-      std::uint64_t declared = 0;
-      std::memcpy(&declared, s.reply.data() + 8, sizeof declared);
-      if (declared > s.max_result_bytes || s.reply.size() - runtime::reply_header_size > s.max_result_bytes) {
-        give_up_on(s, s.result_too_large);
-      }
-    }
-  }
-  for (int stream = 1; stream <= 2; ++stream) {
-    note_read_failure(s, stream == 1 ? "captured stdout" : "captured stderr",
-                      drain(s.captured_fd[stream], s.captured[stream]));
-    if (s.captured[stream].size() > s.max_captured_bytes && !s.capture_too_large) {
-      s.captured_fd[stream].reset();
-      give_up_on(s, s.capture_too_large);
-    }
-  }
-}
-
-// The status from the pidfd itself (Linux 6.15+ records it at exit), for when waitid finds
-// nothing: exec gives every child SIGCHLD as exit signal again, so a host's waitpid(-1) loop
-// or SIGCHLD set to SIG_IGN can reap our child before we do.
-std::optional<int> exit_status_from_pidfd(int pidfd) {
-  struct pidfd_info {
-    std::uint64_t mask, cgroupid;
-    std::uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
-    std::int32_t exit_code;
-  } info{};
-  constexpr std::uint64_t info_exit = 1u << 3;
-  // The other waiter first claims the zombie, then releases it, and only the release records
-  // the status: between the two, waitid already says ECHILD. That window is short but a loaded
-  // machine can stretch it, so look again for up to 10 s, waking early when the pidfd changes.
-  for (int attempt = 0; attempt < 10'000; ++attempt) {
-    info = pidfd_info{};
-    info.mask = info_exit;
-    if (::ioctl(pidfd, _IOWR(0xFF, 11, pidfd_info), &info) != 0) return std::nullopt;  // before Linux 6.15
-    if ((info.mask & info_exit) != 0) return info.exit_code;
-    pollfd released{pidfd, 0, 0};  // only POLLHUP, which a reaped pidfd reports
-    ::poll(&released, 1, 1);
-  }
-  return std::nullopt;
-}
-
-// A reply the child left in the request buffer (when it did not use the socket): where it is
-// and what its header announces; `at` is null when there is none (the buffer was cleared for
-// this call, so its magic is there only if this child wrote it).
-struct buffered_reply {
-  const char* at = nullptr;
-  std::uint64_t declared = 0;
-  std::size_t room = 0;  // bytes after the header
-};
-
-buffered_reply find_buffered_reply(process_state& s) noexcept {
-  if (!s.request) return {};
-  const std::size_t offset = runtime::reply_offset(s.request.frame_size());
-  const std::size_t capacity = s.request.capacity();
-  if (offset > capacity || capacity - offset < runtime::reply_header_size) return {};
-  const char* at = s.request.data() + offset;
-  if (std::memcmp(at, "GFR1", 4) != 0) return {};
-  buffered_reply r{at, 0, capacity - offset - runtime::reply_header_size};
-  std::memcpy(&r.declared, at + 8, sizeof r.declared);
-  // Before anything can throw: the pool must clear these bytes before the buffer's next call.
-  s.request.child_wrote(offset + runtime::reply_header_size + static_cast<std::size_t>(std::min<std::uint64_t>(r.declared, r.room)));
-  return r;
-}
-
-// Takes the reply out of the buffer, once the child is gone, copying it before it is parsed:
-// nothing can change the bytes under the parser, not even a process the child left holding
-// the buffer.
-void take_buffered_reply(process_state& s, const buffered_reply& r) {
-  if (r.at == nullptr || !s.reply.empty() || s.reply_malformed || s.result_too_large) return;
-  if (r.declared > s.max_result_bytes) {
-    s.result_too_large = true;
-  } else if (r.declared > r.room) {
-    s.reply.assign(r.at, runtime::reply_header_size);  // announces more than the buffer holds: a bad reply
-  } else {
-    s.reply.assign(r.at, runtime::reply_header_size + static_cast<std::size_t>(r.declared));
-  }
-}
-
-void reap(process_state& s) {
-  siginfo_t info{};
-  const int wait_errno = runtime::reap_pidfd(s.pidfd.get(), info);
-  take_buffered_reply(s, find_buffered_reply(s));
-  s.child_end.reset();
-  s.request.reset();  // the child's memory, and with it its mapping of the request, is gone
-  if (wait_errno != 0) {
-    if (std::optional<int> code = exit_status_from_pidfd(s.pidfd.get())) {
-      s.status = WIFEXITED(*code) ? exit_status::from_exit(WEXITSTATUS(*code))
-                                  : exit_status::from_signal(WTERMSIG(*code), WCOREDUMP(*code));
-      return;
-    }
-    throw error(error_kind::protocol, "gofork: the exit status of child " + std::to_string(s.pid) +
-                                          " was taken by another waiter (" + std::strerror(wait_errno) +
-                                          "; this kernel keeps no copy of it)");
-  }
-  if (info.si_code == CLD_EXITED) {
-    s.status = exit_status::from_exit(info.si_status);
-  } else {
-    s.status = exit_status::from_signal(info.si_status, info.si_code == CLD_DUMPED);
-  }
-}
-
-void send_signal(process_state& s, int sig) {
-  if (s.status) return;
-  ::syscall(SYS_pidfd_send_signal, s.pidfd.get(), sig, nullptr, 0);
-}
-
-// Runs until the child is reaped (true) or `until` passes (false).
-bool wait_until(process_state& s, std::optional<clock::time_point> until) {
-  while (!s.status) {
-    std::optional<clock::time_point> limit = until;
-    if (s.deadline && !s.timed_out && (!limit || *s.deadline < *limit)) limit = s.deadline;
-    int timeout_ms = -1;
-    const clock::time_point now = clock::now();
-    if (limit) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(*limit - now).count();
-      timeout_ms = left < 0 ? 0 : (left > 1 << 30 ? 1 << 30 : static_cast<int>(left));
-    }
-    auto watch = [](const runtime::unique_fd& fd) { return pollfd{fd ? fd.get() : -1, POLLIN, 0}; };
-    pollfd fds[4] = {{s.pidfd.get(), POLLIN, 0}, watch(s.channel), watch(s.captured_fd[1]), watch(s.captured_fd[2])};
-    int ready = ::poll(fds, 4, timeout_ms);
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      throw std::system_error(errno, std::generic_category(), "gofork: poll");
-    }
-    if (fds[1].revents != 0 || fds[2].revents != 0 || fds[3].revents != 0) read_all(s);
-    if (fds[0].revents != 0) {
-      read_all(s);  // the child is gone: take what it left, never wait for EOF
-      reap(s);
-      return true;
-    }
-    if (ready == 0 || clock::now() >= limit.value_or(clock::time_point::max())) {
-      if (s.deadline && !s.timed_out && clock::now() >= *s.deadline) {
-        s.timed_out = true;
-        send_signal(s, SIGKILL);
-        continue;
-      }
-      if (until && clock::now() >= *until) return false;
-    }
-  }
-  return true;
-}
 
 std::string signal_name(int sig) {
   const char* abbrev = ::sigabbrev_np(sig);
@@ -248,23 +29,22 @@ std::string signal_name(int sig) {
 
 }  // namespace
 
-// Blocks until the (killed) child is reaped, whatever else failed: never a zombie.
-void reap_quietly(process_state& s) noexcept {
-  siginfo_t info{};
-  runtime::reap_pidfd(s.pidfd.get(), info);
-  find_buffered_reply(s);  // to learn what to clear before the buffer's next call
-  s.child_end.reset();
-  s.request.reset();
+void process_state::start_clock(std::optional<std::chrono::milliseconds> limit) {
+  if (!limit) return;
+  timeout = *limit;
+  const auto now = clock::now();
+  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() - now);
+  deadline = *limit >= room ? clock::time_point::max() : now + *limit;
 }
 
 void process_state_deleter::operator()(process_state* s) const noexcept {
   if (s == nullptr) return;
-  if (!s->status && s->pidfd) {  // a state made for a launch that failed has no child
-    send_signal(*s, SIGKILL);
+  if (!s->status && s->pidfd() >= 0) {  // a state made for a launch that failed has no process
+    s->kill(SIGKILL);
     try {
-      wait_until(*s, std::nullopt);
+      s->wait_until(std::nullopt);
     } catch (...) {
-      reap_quietly(*s);
+      s->abandon();
     }
   }
   delete s;
@@ -273,19 +53,19 @@ void process_state_deleter::operator()(process_state* s) const noexcept {
 pid_t state_pid(const process_state& s) noexcept { return s.pid; }
 
 const std::string& state_captured(const process_state& s, int stream) noexcept { return s.captured[stream == 2 ? 2 : 1]; }
-int state_pidfd(const process_state& s) noexcept { return s.pidfd.get(); }
+int state_pidfd(const process_state& s) noexcept { return s.pidfd(); }
 
 exit_status state_wait(process_state& s) {
-  wait_until(s, std::nullopt);
+  s.wait_until(std::nullopt);
   return *s.status;
 }
 
 std::optional<exit_status> state_wait_for(process_state& s, std::chrono::nanoseconds limit) {
-  if (wait_until(s, clock::now() + std::chrono::duration_cast<clock::duration>(limit))) return s.status;
+  if (s.wait_until(clock::now() + std::chrono::duration_cast<clock::duration>(limit))) return s.status;
   return std::nullopt;
 }
 
-void state_kill(process_state& s, int sig) { send_signal(s, sig); }
+void state_kill(process_state& s, int sig) { s.kill(sig); }
 
 void state_detach(process_state_ptr s) noexcept {
   if (!s || s->status) return;
@@ -295,29 +75,29 @@ void state_detach(process_state_ptr s) noexcept {
       // Nobody will read what it sends: discard it as it comes, so memory stays flat.
       raw->max_captured_bytes = std::numeric_limits<std::uint64_t>::max();
       try {
-        while (!wait_until(*raw, std::chrono::steady_clock::now() + std::chrono::seconds(1))) {
+        while (!raw->wait_until(clock::now() + std::chrono::seconds(1))) {
           raw->reply.clear();
           raw->captured[1].clear();
           raw->captured[2].clear();
         }
       } catch (...) {
-        reap_quietly(*raw);
+        raw->abandon();
       }
       delete raw;
     }).detach();
   } catch (...) {
     // No thread to be had: reaping now is better than leaving a zombie.
     try {
-      wait_until(*raw, std::nullopt);
+      raw->wait_until(std::nullopt);
     } catch (...) {
-      reap_quietly(*raw);
+      raw->abandon();
     }
     delete raw;
   }
 }
 
 std::string_view state_result(process_state& s) {
-  wait_until(s, std::nullopt);
+  s.wait_until(std::nullopt);
   const std::string who = "gofork: child " + std::to_string(s.pid);
   if (s.reply_malformed) {
     throw error(error_kind::protocol, who + " sent a reply that is not a gofork reply; it was killed");

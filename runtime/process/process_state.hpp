@@ -1,4 +1,8 @@
-// The parent's record of one child (the untyped core behind gofork::process<R>).
+// The parent's record of one call in progress (the untyped core behind gofork::process<R>).
+// Where the call runs is the implementation's business (child_process.hpp: a one-off child);
+// what the caller learns is the same for all: the reply, the captured output, an exit status,
+// and the flags that say why there is no value. process_state.cpp turns those into the result
+// or the error, once for every way a call can run.
 #pragma once
 
 #include <sys/types.h>
@@ -11,26 +15,35 @@
 #include <gofork/detail/process_state.hpp>
 #include <gofork/exit_status.hpp>
 
-#include "channel/request_pool.hpp"
-#include "unique_fd.hpp"
-
 namespace gofork::detail {
 
 class process_state {
  public:
+  using clock = std::chrono::steady_clock;
+
+  process_state() = default;
+  process_state(const process_state&) = delete;
+  process_state& operator=(const process_state&) = delete;
+  virtual ~process_state() = default;
+
+  // A descriptor that polls readable once the call's process has ended (its pidfd); -1 when
+  // there is no process (a launch that failed before it had one).
+  virtual int pidfd() const noexcept = 0;
+  // Takes in the reply and captured output until the process is reaped (true, `status` set)
+  // or `until` passes (false). Past `deadline` the process is killed and `timed_out` set.
+  virtual bool wait_until(std::optional<clock::time_point> until) = 0;
+  // Sends `sig` unless the process has been reaped.
+  virtual void kill(int sig) noexcept = 0;
+  // Called when waiting threw: reap the (killed) process whatever else fails, so it never
+  // becomes a zombie, and release what it held.
+  virtual void abandon() noexcept = 0;
+
   pid_t pid = -1;
-  runtime::unique_fd pidfd;    // from clone(CLONE_PIDFD); waited on with waitid(P_PIDFD)
-  runtime::unique_fd channel;  // our end of the socketpair; closed at EOF
-  // The child's end, held until the reap: its exit then closes no socket, so this process
-  // wakes once (on the pidfd), not first for a hang-up and then for the exit.
-  runtime::unique_fd child_end;
-  runtime::request_lease request;  // the arguments the child maps; back to the pool once it is reaped
-  std::string reply;           // everything the child sent
-  runtime::unique_fd captured_fd[3];  // [1], [2]: read ends of captured stdout / stderr
-  std::string captured[3];
+  std::string reply;  // the reply frame, header included, as the process sent it
+  std::string captured[3];  // [1], [2]: captured stdout / stderr so far
   std::optional<exit_status> status;  // set once reaped
-  // From options::timeout: past `deadline` the child is killed and the call reports timed_out.
-  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // From options::timeout: past `deadline` the process is killed and the call reports timed_out.
+  std::optional<clock::time_point> deadline;
   std::chrono::milliseconds timeout{0};
   bool timed_out = false;
   std::uint64_t max_result_bytes = 0;
@@ -41,6 +54,9 @@ class process_state {
   // A read of the reply or a captured stream failed (not EINTR or EAGAIN): what, and errno.
   const char* read_failed = nullptr;
   int read_errno = 0;
+
+  // Sets `deadline` and `timeout` from a call's options::timeout, counted from now.
+  void start_clock(std::optional<std::chrono::milliseconds> limit);
 };
 
 }  // namespace gofork::detail

@@ -1,5 +1,5 @@
 // The landing page and docs/ against the tree they describe: a quoted file is quoted exactly,
-// and every relative link leads to a file that exists.
+// every relative link leads to a file that exists, and so does every source path they name.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -58,19 +58,37 @@ TEST(docs, a_quoted_file_is_quoted_exactly) {
   EXPECT_GE(quoted, 1) << "no quoted file found: the introduction's form changed?";
 }
 
-TEST(docs, relative_links_lead_to_files_that_exist) {
-  const std::regex link(R"(\]\(([^)#:]+)(#[^)]*)?\))");
-  int checked = 0;
+// Calls `check` with the first group of every match of `pattern` on every page; returns how many.
+template <class Check>
+int for_each_match(const std::regex& pattern, Check check) {
+  int matches = 0;
   for (const fs::path& page : pages()) {
     const std::string text = read(page);
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), link); it != std::sregex_iterator(); ++it) {
-      const std::string target = (*it)[1].str();
-      if (target.rfind("http", 0) == 0) continue;
-      EXPECT_TRUE(fs::exists(page.parent_path() / target)) << page << " links to " << target << ", which does not exist";
-      ++checked;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), pattern); it != std::sregex_iterator(); ++it) {
+      check(page, (*it)[1].str());
+      ++matches;
     }
   }
+  return matches;
+}
+
+TEST(docs, relative_links_lead_to_files_that_exist) {
+  const int checked = for_each_match(std::regex(R"(\]\(([^)#:]+)(#[^)]*)?\))"), [](const fs::path& page, const std::string& target) {
+    if (target.rfind("http", 0) == 0) return;
+    EXPECT_TRUE(fs::exists(page.parent_path() / target)) << page << " links to " << target << ", which does not exist";
+  });
   EXPECT_GE(checked, 10);
+}
+
+// A path in code font under one of the source folders (`runtime/child/trust.cpp`,
+// `include/gofork/detail/wire/`) names a file or folder of this tree: a room that moves must
+// take its mentions along.
+TEST(docs, named_source_paths_exist) {
+  const std::regex named(R"(`((?:runtime|include|generator|cmake|tests|examples|bench|scripts)/[A-Za-z0-9_./-]*)`)");
+  const int checked = for_each_match(named, [](const fs::path& page, const std::string& target) {
+    EXPECT_TRUE(fs::exists(root / target)) << page << " names " << target << ", which does not exist";
+  });
+  EXPECT_GE(checked, 20);
 }
 
 }  // namespace

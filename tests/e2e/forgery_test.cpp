@@ -35,7 +35,7 @@
 
 #include <gofork/detail/codec.hpp>
 
-#include "child/child.hpp"
+#include "child/trust.hpp"
 #include "channel/frame.hpp"
 #include "channel/marker.hpp"
 

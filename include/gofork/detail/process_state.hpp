@@ -1,7 +1,8 @@
 // File: gofork/detail/process_state.hpp — internal; do not include directly.
 //
-// The untyped core of process<R>: one launched child, its pidfd and its result channel. The
-// runtime implements it; process<R> only adds decoding of the result type.
+// The untyped core of process<R>: one call in progress, wherever it runs, with its pidfd, its
+// reply and its exit status. The runtime implements it (runtime/process/); process<R> only adds
+// decoding of the result type.
 #pragma once
 
 #include <sys/types.h>
@@ -35,7 +36,8 @@ struct argument_encoder {
   const void* context = nullptr;
 };
 
-// Launches the registered function `function_id` with the arguments `encoder` writes.
+// Starts the registered function `function_id` with the arguments `encoder` writes, at the
+// call site `opts` choose (runtime/call/call_site.hpp).
 // Throws error(spawn_failed) when no child could be started; no child is left behind then.
 process_state_ptr spawn(const options& opts, const char* function_id, const argument_encoder& encoder);
 // The same with arguments already encoded (an array).

@@ -1,6 +1,7 @@
-// Launching a child, the parent's side: check the options, write the request where the child
-// will map it, prepare stdio, argv and the environment with the marker, build the child's plan,
-// clone and exec it (clone_exec.cpp), and return the record the caller waits on.
+// The one-off call site, the parent's side of launching a child for one call: check the options,
+// write the request where the child will map it, prepare stdio, argv and the environment with
+// the marker, build the child's plan, clone and exec it (clone_exec.cpp), and return the
+// child_process the caller waits on.
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,7 +31,8 @@
 #include "launch/clone_exec.hpp"
 #include "launch/spawn_failure.hpp"
 #include "launch/spawner_thread.hpp"
-#include "process/process_state.hpp"
+#include "call/call_site.hpp"
+#include "process/child_process.hpp"
 #include "runtime_state.hpp"
 #include "unique_fd.hpp"
 
@@ -156,20 +159,13 @@ std::vector<char*> child_environment(const options& opts, const std::string& mar
   return env;
 }
 
-}  // namespace
+class one_off final : public runtime::call_site {
+ public:
+  process_state_ptr start(const runtime::call& c) override;
+};
 
-process_state_ptr spawn(const options& opts, const char* function_id, std::string_view arguments) {
-  argument_encoder copy;
-  copy.size_hint = arguments.size();
-  copy.context = &arguments;
-  copy.encode = [](const void* context, sink& out) {
-    const auto* bytes = static_cast<const std::string_view*>(context);
-    out.write(bytes->data(), bytes->size());
-  };
-  return spawn(opts, function_id, copy);
-}
-
-process_state_ptr spawn(const options& opts, const char* function_id, const argument_encoder& encoder) {
+process_state_ptr one_off::start(const runtime::call& c) {
+  const options& opts = c.opts;
   runtime::runtime_state& rt = runtime::state();
   if (!rt.initialized.load()) {
     if (std::getenv(runtime::marker_variable) != nullptr) {
@@ -201,7 +197,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, const argu
   constexpr int namespace_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
                                   CLONE_NEWUSER | CLONE_NEWCGROUP;
   if ((opts.clone_flags & ~namespace_flags) != 0) fail("clone_flags may only hold CLONE_NEW* namespace flags", EINVAL);
-  runtime::request_lease request = make_request(n, function_id, encoder, opts.pdeathsig, opts.sealed_exe, exe_fd);
+  runtime::request_lease request = make_request(n, c.function_id, c.arguments, opts.pdeathsig, opts.sealed_exe, exe_fd);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);
   unique_fd parent_end = checked_fd(pair[0], "socketpair");
@@ -267,7 +263,7 @@ process_state_ptr spawn(const options& opts, const char* function_id, const argu
   plan.expected_parent = (opts.clone_flags & CLONE_NEWPID) != 0 ? 0 : self;
 
   // Everything that can fail is done before the child exists.
-  process_state_ptr state(new process_state);
+  std::unique_ptr<runtime::child_process> state(new runtime::child_process);
   if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) fail("fcntl channel", errno);
 
   launched child;
@@ -281,20 +277,26 @@ process_state_ptr spawn(const options& opts, const char* function_id, const argu
   }
 
   state->pid = child.pid;
-  state->pidfd = std::move(child.pidfd);
+  state->pid_fd = std::move(child.pidfd);
   state->channel = std::move(parent_end);
   state->child_end = std::move(child_end);
   state->request = std::move(request);
   state->max_result_bytes = opts.max_result_bytes;
   state->max_captured_bytes = opts.max_captured_bytes;
   for (int i = 1; i < 3; ++i) state->captured_fd[i] = std::move(captured[i]);
-  if (opts.timeout) {
-    state->timeout = *opts.timeout;
-    const auto now = std::chrono::steady_clock::now();
-    const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::time_point::max() - now);
-    state->deadline = *opts.timeout >= room ? std::chrono::steady_clock::time_point::max() : now + *opts.timeout;
-  }
-  return state;
+  state->start_clock(opts.timeout);
+  return process_state_ptr(state.release());
 }
 
+}  // namespace
 }  // namespace gofork::detail
+
+namespace gofork::runtime {
+
+call_site& one_off_site() {
+  // Never destroyed: a call may start from another static's destructor.
+  static call_site* const site = new detail::one_off;
+  return *site;
+}
+
+}  // namespace gofork::runtime

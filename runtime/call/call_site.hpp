@@ -1,0 +1,35 @@
+// Where a call runs: the one seam every way of running a call goes through. A call is data (the
+// options, the function's registered id, the encoded arguments); a call site starts it
+// somewhere and returns the process_state the caller waits on. The request frame, the reply
+// frame and the child's trust check are the same wherever it runs; only starting differs.
+//
+// Today one site exists: a one-off child re-exec'd for this call (launch/one_off_site.cpp).
+// A zygote, a warm pool and a launcher (options::via) are each one more call_site.
+#pragma once
+
+#include <gofork/detail/process_state.hpp>
+#include <gofork/options.hpp>
+
+namespace gofork::runtime {
+
+struct call {
+  const options& opts;
+  const char* function_id;
+  const detail::argument_encoder& arguments;
+};
+
+class call_site {
+ public:
+  virtual ~call_site() = default;
+  // Starts `c` and returns its record. Throws error(spawn_failed) when it could not be started;
+  // nothing is left running then.
+  virtual detail::process_state_ptr start(const call& c) = 0;
+};
+
+// A new child of this process, re-exec'd from this build's executable, for each call.
+call_site& one_off_site();
+
+// The site `opts` asks for.
+call_site& site_for(const options& opts);
+
+}  // namespace gofork::runtime
