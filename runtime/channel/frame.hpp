@@ -7,7 +7,8 @@
 // reply (child → parent):
 //   "GFR1" u8 kind | 3 zero bytes | u64 payload size | payload
 // A reply that fits goes into the request's buffer at reply_offset(request frame size), which
-// the parent reads once it has reaped the child; a bigger one (or a refusal) goes on the socket.
+// the parent reads once it has reaped the child; a big one into a sealed memfd of its own
+// (memfd_reply.hpp); any other (and a refusal) goes on the socket.
 #pragma once
 
 #include <cstdint>

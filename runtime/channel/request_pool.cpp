@@ -17,6 +17,7 @@
 #include <gofork/error.hpp>
 #include <gofork/request_buffers.hpp>
 
+#include "channel/memfd.hpp"
 #include "launch/spawn_failure.hpp"
 #include "unique_fd.hpp"
 
@@ -38,6 +39,9 @@ struct request_buffer {
 namespace {
 
 constexpr std::size_t smallest_buffer = std::size_t{64} << 10;
+constexpr std::size_t prefault_bytes = std::size_t{1} << 20;
+
+std::size_t page_size() noexcept { return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)); }
 
 struct pool {
   pool() { idle.reserve(max_idle_request_buffers); }
@@ -69,11 +73,7 @@ request_buffer* make_buffer(std::size_t size) {
     capacity *= 2;
   }
   auto b = std::make_unique<request_buffer>();
-  // Never executable (MFD_NOEXEC_SEAL, Linux 6.3+; vm.memfd_noexec=2 demands it), else plain.
-  constexpr unsigned noexec_seal = 0x0008u;
-  int raw = ::memfd_create("gofork-request", MFD_CLOEXEC | MFD_ALLOW_SEALING | noexec_seal);
-  if (raw < 0 && errno == EINVAL) raw = ::memfd_create("gofork-request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  b->fd = checked_fd(raw, "memfd_create");
+  b->fd = checked_fd(create_sealable_memfd("gofork-request"), "memfd_create");
   b->capacity = capacity;
   b->owner = ::getpid();
   // Sealed at its size so a child can map it without fear of SIGBUS; F_SEAL_SEAL so no one can
@@ -85,6 +85,10 @@ request_buffer* make_buffer(std::size_t size) {
   void* data = ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd.get(), 0);
   if (data == MAP_FAILED) fail("map request buffer", errno);
   b->data = static_cast<char*>(data);
+  // A big request is about to be written into fresh pages: allocate them in one call rather
+  // than in a fault per 4 KiB page (MADV_POPULATE_WRITE, Linux 5.14+; ignored where unknown).
+  constexpr int populate_write = 23;
+  if (size >= prefault_bytes) ::madvise(data, (size + page_size() - 1) / page_size() * page_size(), populate_write);
   return b.release();
 }
 
@@ -107,7 +111,7 @@ std::size_t request_lease::capacity() const noexcept { return buffer_->capacity;
 void request_lease::finish(std::size_t size, std::size_t written) noexcept {
   const std::size_t end = std::min(std::max(buffer_->dirty, written), buffer_->capacity);
   if (end > size) {
-    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t page = page_size();
     const std::size_t boundary = std::min((size + page - 1) / page * page, end);
     std::memset(buffer_->data + size, 0, boundary - size);
     // Whole pages are given back rather than zeroed: a smaller call should not keep them.

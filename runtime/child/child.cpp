@@ -29,6 +29,8 @@
 #include <gofork/detail/registry.hpp>
 
 #include "channel/frame.hpp"
+#include "channel/memfd_reply.hpp"
+#include "channel/write_all.hpp"
 #include "runtime_state.hpp"
 
 namespace gofork::runtime {
@@ -45,31 +47,12 @@ bool send_reply(int channel, reply_kind kind, const std::string& payload) {
   const std::string header = encode_reply_header(kind, payload.size());
   iovec parts[2] = {{const_cast<char*>(header.data()), header.size()},
                     {const_cast<char*>(payload.data()), payload.size()}};
-  iovec* next = parts;
-  std::size_t count = 2;
-  while (count > 0) {
-    if (next->iov_len == 0) {
-      ++next;
-      --count;
-      continue;
-    }
+  return write_all(parts, 2, [channel](iovec* next, std::size_t count) {
     msghdr message{};
     message.msg_iov = next;
     message.msg_iovlen = count;
-    const ssize_t sent = ::sendmsg(channel, &message, MSG_NOSIGNAL);
-    if (sent < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    // Step past the parts that went out whole, then into the one that went out in part.
-    auto left = static_cast<std::size_t>(sent);
-    for (; count > 0 && left >= next->iov_len; ++next, --count) left -= next->iov_len;
-    if (count > 0) {
-      next->iov_base = static_cast<char*>(next->iov_base) + left;
-      next->iov_len -= left;
-    }
-  }
-  return true;
+    return ::sendmsg(channel, &message, MSG_NOSIGNAL);
+  });
 }
 
 void flush_stdio() {
@@ -212,7 +195,9 @@ void run_child(const marker& m) {
   // The parent learns of the result only after the child's output is out.
   flush_stdio();
   const auto frame_size = static_cast<std::size_t>(request->arguments.data() + request->arguments.size() - buffer.data);
-  bool sent = place_reply(buffer, frame_size, kind, payload) || send_reply(m.channel_fd, kind, payload);
+  bool sent = place_reply(buffer, frame_size, kind, payload) ||
+              (payload.size() >= memfd_reply_threshold && send_reply_in_memfd(m.channel_fd, kind, payload)) ||
+              send_reply(m.channel_fd, kind, payload);
   ::_exit(!sent ? exit_channel_lost : kind == reply_kind::value ? 0 : exit_exception);
 }
 

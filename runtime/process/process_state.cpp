@@ -100,7 +100,9 @@ std::string_view state_result(process_state& s) {
   s.wait_until(std::nullopt);
   const std::string who = "gofork: child " + std::to_string(s.pid);
   if (s.reply_malformed) {
-    throw error(error_kind::protocol, who + " sent a reply that is not a gofork reply; it was killed");
+    throw error(error_kind::protocol, who + " sent a reply that is not a gofork reply" +
+                                          (s.malformed_why != nullptr ? std::string(": ") + s.malformed_why : std::string()) +
+                                          "; it was killed");
   }
   if (s.capture_too_large) {
     throw error(error_kind::protocol, who + " wrote more than max_captured_bytes (" +
@@ -120,7 +122,7 @@ std::string_view state_result(process_state& s) {
                 who + " ran longer than its timeout of " + std::to_string(s.timeout.count()) + " ms and was killed");
   }
   std::string why;
-  if (auto reply = runtime::parse_reply(s.reply, why)) {
+  if (auto reply = runtime::parse_reply(s.reply_frame(), why)) {
     switch (reply->kind) {
       case runtime::reply_kind::value:
         return reply->payload;

@@ -11,9 +11,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <gofork/detail/process_state.hpp>
 #include <gofork/exit_status.hpp>
+
+#include "channel/memfd_reply.hpp"
 
 namespace gofork::detail {
 
@@ -40,6 +43,7 @@ class process_state {
 
   pid_t pid = -1;
   std::string reply;  // the reply frame, header included, as the process sent it
+  runtime::sealed_mapping reply_mapping;  // or the frame in a sealed memfd; `reply` then holds its notice
   std::string captured[3];  // [1], [2]: captured stdout / stderr so far
   std::optional<exit_status> status;  // set once reaped
   // From options::timeout: past `deadline` the process is killed and the call reports timed_out.
@@ -49,12 +53,15 @@ class process_state {
   std::uint64_t max_result_bytes = 0;
   bool result_too_large = false;
   bool reply_malformed = false;
+  const char* malformed_why = nullptr;  // what was wrong with it, where more can be said
   std::uint64_t max_captured_bytes = 0;
   bool capture_too_large = false;
   // A read of the reply or a captured stream failed (not EINTR or EAGAIN): what, and errno.
   const char* read_failed = nullptr;
   int read_errno = 0;
 
+  // The reply frame, wherever it came.
+  std::string_view reply_frame() const noexcept { return reply_mapping ? reply_mapping.bytes() : std::string_view(reply); }
   // Sets `deadline` and `timeout` from a call's options::timeout, counted from now.
   void start_clock(std::optional<std::chrono::milliseconds> limit);
 };

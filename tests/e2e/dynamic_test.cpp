@@ -2,7 +2,9 @@
 // signature checked before anything is spawned. No generator involved.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -118,6 +121,62 @@ void forge_reply(int variant) {
   for (int fd = 3; fd < 64; ++fd) {
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) (void)!::write(fd, reply.data(), reply.size());
+  }
+  ::_exit(0);
+}
+
+// A big reply as a child passes it: the notice of a reply frame in a sealed memfd, with the
+// memfd attached (memfd_reply.hpp), forged in its defects. Every variant but the last two is a
+// protocol error; 7 is a well-formed reply (the value 42); 8 dies before it sends anything.
+int forge_memfd_reply(int variant) {
+  auto reply_header = [](const char* magic, std::uint64_t size) {
+    std::string h(magic, 4);
+    h += '\x01';
+    h.append(3, '\0');
+    h.append(reinterpret_cast<const char*>(&size), sizeof size);
+    return h;
+  };
+  const std::string frame = reply_header("GFR1", 1) + "\x2a";  // kind value, payload 42
+  auto memfd = [&](bool seal, const std::string& contents) {
+    const int fd = ::memfd_create("forged-reply", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ::write(fd, contents.data(), contents.size()) != static_cast<ssize_t>(contents.size())) ::_exit(90);
+    if (seal && ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) ::_exit(91);
+    return fd;
+  };
+  std::string notice = reply_header("GFRM", frame.size());
+  notice[4] = '\0';
+  std::vector<int> fds;
+  int pipe_ends[2] = {-1, -1};
+  switch (variant) {
+    case 0: break;                                                       // no descriptor
+    case 1: fds = {memfd(false, frame)}; break;                          // not sealed
+    case 2: fds = {memfd(true, frame + "xx")}; break;                    // another size
+    case 3: notice = reply_header("GFRM", std::uint64_t{2} << 30); notice[4] = '\0';
+            fds = {memfd(true, frame)}; break;                           // beyond max_result_bytes
+    case 4: fds = {memfd(true, frame), memfd(true, frame)}; break;       // two descriptors
+    case 5: notice = frame; fds = {memfd(true, frame)}; break;           // one with a socket reply
+    case 6: if (::pipe(pipe_ends) != 0) ::_exit(92);
+            fds = {pipe_ends[0]}; break;                                 // not a memfd
+    case 7: fds = {memfd(true, frame)}; break;                           // well-formed
+    default: memfd(false, frame); ::raise(SIGKILL);                      // killed mid-reply
+  }
+  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
+  iovec part{notice.data(), notice.size()};
+  msghdr message{};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  if (!fds.empty()) {
+    message.msg_control = control;
+    message.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
+    cmsghdr* c = CMSG_FIRSTHDR(&message);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
+  }
+  for (int fd = 3; fd < 64; ++fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) (void)!::sendmsg(fd, &message, MSG_NOSIGNAL);
   }
   ::_exit(0);
 }
@@ -295,6 +354,37 @@ TEST(dynamic, a_malformed_reply_is_protocol) {
   expect_no_children();
 }
 
+// A big reply's memfd is taken only as the one descriptor behind a notice, sealed against
+// every change and exactly the size announced; anything else is a protocol error saying what,
+// a size beyond max_result_bytes is refused before anything is mapped, and no descriptor the
+// child passed stays open in the parent.
+TEST(dynamic, a_forged_memfd_reply_is_protocol) {
+  const char* expected[] = {"passed no descriptor", "not sealed", "not the size it announced", "max_result_bytes",
+                            "more than one descriptor", "a descriptor with a reply on the socket", "not a memfd"};
+  (void)gofork::fork<int>("forge_memfd_reply", 7).get();
+  const int before = gofork_test::count_open_descriptors();
+  for (int variant = 0; variant < 7; ++variant) {
+    auto e = expect_error([&] { (void)gofork::fork<int>("forge_memfd_reply", variant).get(); });
+    EXPECT_EQ(e.kind(), gofork::error_kind::protocol) << variant;
+    EXPECT_NE(std::string(e.what()).find(expected[variant]), std::string::npos) << variant << ": " << e.what();
+  }
+  EXPECT_EQ(gofork::fork<int>("forge_memfd_reply", 7).get(), 42);
+  auto killed = expect_error([&] { (void)gofork::fork<int>("forge_memfd_reply", 8).get(); });
+  EXPECT_EQ(killed.kind(), gofork::error_kind::child_signaled) << killed.what();
+  EXPECT_EQ(gofork_test::count_open_descriptors(), before);
+  expect_no_children();
+}
+
+// The real path: results of every size around the switch from the socket to a memfd arrive whole.
+TEST(dynamic, replies_around_the_memfd_threshold_arrive_whole) {
+  for (std::uint64_t size : {std::uint64_t{200} << 10, (std::uint64_t{256} << 10) - 1, std::uint64_t{256} << 10,
+                             (std::uint64_t{256} << 10) + 1, std::uint64_t{3} << 20}) {
+    std::vector<std::uint8_t> back = gofork::fork<std::vector<std::uint8_t>>("make_bytes", size).get();
+    EXPECT_TRUE(back == make_bytes(size)) << size;
+  }
+  expect_no_children();
+}
+
 TEST(dynamic, huge_time_limits_mean_forever) {
   gofork::options o;
   o.timeout = std::chrono::milliseconds::max();
@@ -329,6 +419,7 @@ int main(int argc, char** argv) {
   gofork::register_function("add", &add);
   gofork::register_function("pause_forever", &pause_forever);
   gofork::register_function("forge_reply", &forge_reply);
+  gofork::register_function("forge_memfd_reply", &forge_memfd_reply);
   gofork::register_function("stubborn", &stubborn);
   gofork::register_function("square", &square);  // the same function again is harmless
   try {

@@ -95,6 +95,11 @@ ssize_t __wrap_read(int fd, void* buf, size_t size) {
   const bool pipe = armed.load() == read_pipe_site && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
   return fire(read_site) || (pipe && fire(read_pipe_site)) ? -1 : __real_read(fd, buf, size);
 }
+ssize_t __real_recvmsg(int, msghdr*, int);
+// The channel is read with recvmsg (a big reply's memfd comes with it): a read all the same.
+ssize_t __wrap_recvmsg(int fd, msghdr* message, int flags) {
+  return fire(read_site) ? -1 : __real_recvmsg(fd, message, flags);
+}
 ssize_t __real_write(int, const void*, size_t);
 ssize_t __wrap_write(int fd, const void* buf, size_t size) { return fire(write_site) ? -1 : __real_write(fd, buf, size); }
 ssize_t __real_send(int, const void*, size_t, int);
@@ -111,7 +116,8 @@ namespace {
 
 int twice(int x) { return 2 * x; }
 void chatter() { std::puts("out"); }
-// Too big for the request buffer: the reply comes through the socket, which the parent reads.
+// Too big for the request buffer: the reply comes through the channel, on the socket (100 KiB)
+// or as the notice of a sealed memfd (1 MiB and more).
 std::string big_reply(int size) { return std::string(static_cast<std::size_t>(size), 'r'); }
 
 struct injection {
@@ -200,10 +206,14 @@ TEST(fault_injection, interrupted_calls_are_retried) {
   for (int err : {EINTR, EAGAIN}) {
     injected_errno = err;
     let_through = 0;
-    armed = read_site;
-    EXPECT_EQ(gofork::fork<std::string>("big_reply", 1 << 20).get(), std::string(1 << 20, 'r')) << std::strerror(err);
-    EXPECT_EQ(armed.load(), none) << "the reply was never read";
-    armed = none;
+    for (int size : {100 << 10, 1 << 20}) {
+      let_through = 0;
+      armed = read_site;
+      EXPECT_EQ(gofork::fork<std::string>("big_reply", size).get(), std::string(static_cast<std::size_t>(size), 'r'))
+          << std::strerror(err) << ", " << size << " bytes";
+      EXPECT_EQ(armed.load(), none) << "the reply was never read";
+      armed = none;
+    }
   }
   gofork_test::expect_no_children();
 }
@@ -213,17 +223,17 @@ TEST(fault_injection, interrupted_calls_are_retried) {
 TEST(fault_injection, a_failed_read_is_a_protocol_error) {
   (void)gofork::fork<int>("twice", 1).get();
   for (int err : {EIO, ENOMEM, ECONNRESET}) {
-    for (const char* stream : {"reply", "captured stdout"}) {
+    for (const char* stream : {"reply", "memfd reply", "captured stdout"}) {
       const int before = gofork_test::count_open_descriptors();
       gofork::options o;
-      const bool reply = std::string(stream) == "reply";
+      const bool reply = std::string(stream) != "captured stdout";
       if (!reply) o.out = gofork::redirect::capture();
       injected_errno = err;
       let_through = 0;
       armed = reply ? read_site : read_pipe_site;
       try {
         if (reply) {
-          (void)gofork::fork<std::string>(o, "big_reply", 1 << 20).get();
+          (void)gofork::fork<std::string>(o, "big_reply", std::string(stream) == "reply" ? 100 << 10 : 1 << 20).get();
         } else {
           gofork::fork<void>(o, "chatter").get();
         }
@@ -231,7 +241,8 @@ TEST(fault_injection, a_failed_read_is_a_protocol_error) {
       } catch (const gofork::error& e) {
         EXPECT_EQ(e.kind(), gofork::error_kind::protocol) << e.what();
         EXPECT_EQ(e.sys_errno(), err) << e.what();
-        EXPECT_NE(std::string(e.what()).find(std::string("reading its ") + stream + " failed (" + std::strerror(err)),
+        EXPECT_NE(std::string(e.what()).find(std::string("reading its ") + (reply ? "reply" : stream) + " failed (" +
+                                             std::strerror(err)),
                   std::string::npos)
             << e.what();
       }

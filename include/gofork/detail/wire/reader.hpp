@@ -13,16 +13,11 @@
 
 #include <gofork/detail/wire/bytes.hpp>
 #include <gofork/detail/wire/choice.hpp>
+#include <gofork/detail/wire/huge_pages.hpp>
 #include <gofork/detail/wire/scanner.hpp>
 #include <gofork/error.hpp>
 
 namespace gofork::detail {
-
-// Decoded buffers this large are filled through transparent huge pages where the system grants
-// them on request (THP "madvise" mode): one page fault per 2 MiB instead of 512 per 2 MiB.
-inline constexpr std::size_t large_buffer_bytes = std::size_t{4} << 20;
-// Advises huge pages for the 2 MiB-aligned part of [data, data + bytes); failures are ignored.
-void advise_huge_pages(void* data, std::size_t bytes) noexcept;
 
 template <class C>
 void reserve_large(C& c, std::size_t n) {

@@ -14,6 +14,8 @@
 
 #include <msgpack.hpp>
 
+#include <gofork/detail/wire/huge_pages.hpp>
+
 namespace gofork::detail {
 
 // Output: a growable buffer msgpack's packer can also write to.
@@ -60,6 +62,10 @@ class sink {
       std::memcpy(own.data(), data_, used_);
       buffer_ = std::move(own);
     } else {
+      if (capacity >= large_buffer_bytes && buffer_.capacity() < capacity) {
+        buffer_.reserve(capacity);
+        advise_huge_pages(buffer_.data(), capacity);
+      }
       buffer_.resize(capacity);
     }
     data_ = buffer_.data();
