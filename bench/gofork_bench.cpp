@@ -2,14 +2,18 @@
 // run, interleaved with it (one baseline run, one subject run, in alternating order, per round)
 // so both see the same machine load; the medians are compared.
 //
-//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|high_fd ...]
+//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd ...]
 //
 //   empty    an empty call vs. a bare posix_spawn re-exec that exits at the top of main
 //   rss      the empty call with 1 GiB of touched parent memory vs. without; fork()+exec for reference
 //   threads  8 threads launching empty calls: throughput vs. 8 threads of bare posix_spawn re-execs
 //   args     10 MiB of bytes + 1e6 int64 arguments vs. memcpy of as many bytes + the floor re-exec
-//   echo     64 MiB in and out vs. a re-exec'd child echoing 64 MiB through pipes
+//   echo     64 MiB in and out vs. a re-exec'd child echoing 64 MiB through pipes (and the floor:
+//            64 MiB copied twice into fresh pages)
 //   decode   gofork's decoder on 1e6 int64 vs. a msgpack-c visitor parse
+//   decode_bytes  64 MiB of bytes decoded into a fresh vector vs. a plain copy into one
+//
+//   gofork_bench --profile-echo N | --profile-pipe-echo N   N echo calls only, for perf stat/record
 //   high_fd  the empty call with an inheritable descriptor as high as RLIMIT_NOFILE allows vs. without
 #include <fcntl.h>
 #include <poll.h>
@@ -239,6 +243,25 @@ std::vector<std::int64_t> random_ints(std::size_t n) {
   return v;
 }
 
+// What one first-touch fault of a 4 KiB page costs on this machine now (without huge pages):
+// the unit a slow day inflates, so absolute times can be compared across days through it.
+double page_fault_seconds(const config& c) {
+  constexpr std::size_t pages = 4096;
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<double> each;
+  for (int i = 0; i < rounds(c, 12); ++i) {
+    void* p = ::mmap(nullptr, pages * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
+    ::madvise(p, pages * page, MADV_NOHUGEPAGE);
+    auto* bytes = static_cast<volatile char*>(p);
+    each.push_back(time_once([&] {
+      for (std::size_t k = 0; k < pages; ++k) bytes[k * page] = 1;
+    }) / pages);
+    ::munmap(p, pages * page);
+  }
+  return median(each);
+}
+
 void bench_args(const config& c) {
   const std::vector<std::uint8_t> bytes(10u << 20, 0x5a);
   const std::vector<std::int64_t> ints = random_ints(1000000);
@@ -260,7 +283,7 @@ void bench_args(const config& c) {
   baseline();
   auto [base, sub] = interleave(rounds(c, 30), baseline, call);
   result r{"args_10mib_1e6_int64", "fork<uint64_t>(\"take\", 10 MiB bytes, 1e6 int64).get()",
-           "memcpy of the same 18 MB into fresh pages + floor re-exec", "ms", sub * 1e3, base * 1e3, 1.5, false, ""};
+           "memcpy of the same 18 MB into fresh pages + floor re-exec", "ms", sub * 1e3, base * 1e3, 1.0, false, ""};
   // Where the time goes, measured in this process: encoding (parent) and decoding (child).
   std::vector<double> enc, dec;
   std::string frame;
@@ -273,9 +296,14 @@ void bench_args(const config& c) {
       }
     }));
   }
-  char note[160];
-  std::snprintf(note, sizeof note, "absolute %.2f ms (goal <= 16 ms: %s); of which encode %.2f ms, decode %.2f ms",
-                sub * 1e3, sub * 1e3 <= 16 ? "ok" : "MISSED", median(enc) * 1e3, median(dec) * 1e3);
+  // The absolute goal, 16 ms on a quiet day when a fault costs 1.65 us, as a count of faults.
+  const double fault = page_fault_seconds(c);
+  const double faults_worth = sub / fault;
+  char note[240];
+  std::snprintf(note, sizeof note,
+                "absolute %.2f ms = %.0f page faults of %.2f us (goal <= 9700: %s); of which encode %.2f ms, decode %.2f ms",
+                sub * 1e3, faults_worth, fault * 1e6, faults_worth <= 9700 ? "ok" : "MISSED", median(enc) * 1e3,
+                median(dec) * 1e3);
   r.note = note;
   report(c, r);
 }
@@ -440,6 +468,36 @@ void bench_decode(const config& c) {
              "msgpack::parse with an int-collecting visitor", "ms", sub2 * 1e3, base2 * 1e3, 1.0, false, ""});
 }
 
+// 6b. Decoding 64 MiB of bytes from a frame (a mapped reply, in the parent) into a fresh
+// vector: one copy, into huge pages where THP is on request; against the alternatives, a plain
+// copy into fresh 4 KiB pages and one pre-faulted in bulk (MADV_POPULATE_WRITE).
+void bench_decode_bytes(const config& c) {
+  const std::vector<std::uint8_t> bytes = echo_input();
+  const std::string value = gofork::detail::encode_value(bytes);
+  std::vector<std::uint8_t> got;
+  auto gofork_value = [&] { got = gofork::detail::decode_value<std::vector<std::uint8_t>>(value); };
+  auto plain = [&] { got = std::vector<std::uint8_t>(value.end() - static_cast<long>(bytes.size()), value.end()); };
+  auto populated = [&] {
+    void* p = ::mmap(nullptr, bytes.size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
+    constexpr int populate_write = 23;  // MADV_POPULATE_WRITE
+    ::madvise(p, bytes.size(), MADV_NOHUGEPAGE);
+    ::madvise(p, bytes.size(), populate_write);
+    std::memcpy(p, value.data() + value.size() - bytes.size(), bytes.size());
+    asm volatile("" : : "r"(p) : "memory");
+    ::munmap(p, bytes.size());
+  };
+  gofork_value();
+  if (got != bytes) throw std::runtime_error("decode_value: wrong bytes");
+  auto [base, sub] = interleave(rounds(c, 20), plain, gofork_value);
+  std::vector<double> bulk;
+  for (int i = 0; i < rounds(c, 20); ++i) bulk.push_back(time_once(populated));
+  char note[160];
+  std::snprintf(note, sizeof note, "a copy into 4 KiB pages pre-faulted in bulk: %.2f ms", median(bulk) * 1e3);
+  report(c, {"decode_64mib_bytes", "gofork::detail::decode_value<vector<uint8_t>> (64 MiB)",
+             "a copy of the bytes into a fresh std::vector", "ms", sub * 1e3, base * 1e3, 1.0, false, note});
+}
+
 // 7. T28: an inheritable descriptor open near 1,000,000 (RLIMIT_NOFILE raised as far as this
 // process may). The child closes everything above its own descriptors at once (close_range),
 // so the launch must cost about what it costs without that descriptor. The descriptor is made
@@ -496,7 +554,7 @@ int main(int argc, char** argv) {
     } else if (a == "--csv" && i + 1 < argc) {
       c.csv = argv[++i];
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|high_fd ...]\n", argv[0]);
+      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd ...]\n", argv[0]);
       return 0;
     } else {
       chosen.push_back(a);
@@ -504,7 +562,8 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::pair<std::string, void (*)(const config&)>> all = {
       {"empty", bench_empty}, {"rss", bench_rss},   {"threads", bench_threads},
-      {"args", bench_args},   {"echo", bench_echo}, {"decode", bench_decode}, {"high_fd", bench_high_fd}};
+      {"args", bench_args},   {"echo", bench_echo}, {"decode", bench_decode}, {"decode_bytes", bench_decode_bytes},
+      {"high_fd", bench_high_fd}};
   std::set<std::string> known;
   for (const auto& b : all) known.insert(b.first);
   for (const auto& name : chosen) {
