@@ -2,7 +2,7 @@
 // run, interleaved with it (one baseline run, one subject run, in alternating order, per round)
 // so both see the same machine load; the medians are compared.
 //
-//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd ...]
+//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd|pool ...]
 //
 //   empty    an empty call vs. a bare posix_spawn re-exec that exits at the top of main
 //   rss      the empty call with 1 GiB of touched parent memory vs. without; fork()+exec for reference
@@ -14,12 +14,14 @@
 //   decode_bytes  64 MiB of bytes decoded into a fresh vector vs. a plain copy into one
 //
 //   gofork_bench --profile-echo N | --profile-pipe-echo N   N echo calls only, for perf stat/record
+//   pool     a warm pool call vs. a socketpair round trip; 8 threads on 2 workers; 64 MiB via a worker
 //   high_fd  the empty call with an inheritable descriptor as high as RLIMIT_NOFILE allows vs. without
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,6 +94,8 @@ std::uint64_t take(std::vector<std::uint8_t> bytes, std::vector<std::int64_t> in
 }
 
 std::vector<std::uint8_t> echo(std::vector<std::uint8_t> bytes) { return bytes; }
+
+int square(int x) { return x * x; }
 
 struct config {
   bool quick = false;
@@ -498,6 +502,105 @@ void bench_decode_bytes(const config& c) {
              "a copy of the bytes into a fresh std::vector", "ms", sub * 1e3, base * 1e3, 1.0, false, note});
 }
 
+// 8. Warm worker pools. The floor a worker protocol stands on: a round trip of a call-sized
+// message over a socketpair to a process that echoes it (forked; it only reads and writes).
+class echo_peer {
+ public:
+  echo_peer() {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) throw std::runtime_error("socketpair");
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork");
+    if (pid_ == 0) {
+      // Only its own end: a copy of another peer's socket would keep that peer from its EOF.
+      const unsigned mine = static_cast<unsigned>(sv[1]);
+      ::close_range(3, mine - 1, 0);
+      ::close_range(mine + 1, ~0U, 0);
+      char buffer[256];
+      for (;;) {
+        const ssize_t n = ::read(sv[1], buffer, sizeof buffer);
+        if (n <= 0 || ::write(sv[1], buffer, static_cast<std::size_t>(n)) != n) ::_exit(0);
+      }
+    }
+    ::close(sv[1]);
+    fd_ = sv[0];
+  }
+  echo_peer(const echo_peer&) = delete;
+  echo_peer& operator=(const echo_peer&) = delete;
+  ~echo_peer() {
+    ::close(fd_);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  // As big as a pool call of square(int) and its reply: 48 bytes out, 48 back.
+  void round_trip() {
+    char message[48] = {1};
+    if (!write_full(fd_, message, sizeof message) || !read_full(fd_, message, sizeof message)) {
+      throw std::runtime_error("echo peer");
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  pid_t pid_ = -1;
+};
+
+void bench_pool(const config& c) {
+  constexpr int batch = 200;
+  gofork::pool one(1);
+  echo_peer peer;
+  auto call = [&] {
+    for (int i = 0; i < batch; ++i) {
+      if (gofork::fork<int>(one, "square", i).get() != i * i) throw std::runtime_error("pool square: wrong result");
+    }
+  };
+  auto baseline = [&] {
+    for (int i = 0; i < batch; ++i) peer.round_trip();
+  };
+  call();
+  baseline();
+  auto [base, sub] = interleave(rounds(c, 20), baseline, call);
+  char note[160];
+  std::snprintf(note, sizeof note, "absolute %.1f us a call (goal <= 20 us on a quiet machine: %s)", sub / batch * 1e6,
+                sub / batch <= 20e-6 ? "ok" : "MISSED");
+  report(c, {"pool_call", "fork<int>(pool, \"square\", i).get() on a warm 1-worker pool",
+             "a 48-byte round trip over a socketpair to an echoing process", "us", sub / batch * 1e6, base / batch * 1e6,
+             2.0, false, note});
+
+  // 8 threads submitting to 2 workers, against the same threads each doing the round trip to a
+  // peer of its own.
+  gofork::pool two(2);
+  const int threads = 8, per_thread = c.quick ? 200 : 1000;
+  auto pooled = [&] {
+    if (gofork::fork<int>(two, "square", 3).get() != 9) throw std::runtime_error("pool square: wrong result");
+  };
+  auto raw = [] {
+    thread_local echo_peer own;
+    own.round_trip();
+  };
+  throughput(threads, per_thread / 10, pooled);
+  std::vector<double> base_rate, sub_rate;
+  for (int r = 0; r < rounds(c, 10); ++r) {
+    base_rate.push_back(throughput(threads, per_thread, raw));
+    sub_rate.push_back(throughput(threads, per_thread, pooled));
+  }
+  report(c, {"pool_threads_8", "8 threads submitting to a 2-worker pool", "8 threads each round-tripping to its own echo peer",
+             "calls/s", median(sub_rate), median(base_rate), 0.8, true, ""});
+
+  // 64 MiB in and out through a worker, against the same call as a one-off process.
+  const std::vector<std::uint8_t> in = echo_input();
+  auto through_worker = [&] {
+    if (gofork::fork<std::vector<std::uint8_t>>(one, "echo", in).get().size() != in.size()) throw std::runtime_error("echo");
+  };
+  auto one_off = [&] {
+    if (gofork::fork<std::vector<std::uint8_t>>("echo", in).get().size() != in.size()) throw std::runtime_error("echo");
+  };
+  through_worker();
+  auto [base_big, sub_big] = interleave(rounds(c, 8), one_off, through_worker);
+  report(c, {"pool_echo_64mib", "64 MiB echo through a warm worker", "the same echo as a one-off process", "ms",
+             sub_big * 1e3, base_big * 1e3, 1.0, false, ""});
+}
+
 // 7. T28: an inheritable descriptor open near 1,000,000 (RLIMIT_NOFILE raised as far as this
 // process may). The child closes everything above its own descriptors at once (close_range),
 // so the launch must cost about what it costs without that descriptor. The descriptor is made
@@ -540,6 +643,7 @@ int main(int argc, char** argv) {
   gofork::register_function("empty", &empty);
   gofork::register_function("take", &take);
   gofork::register_function("echo", &echo);
+  gofork::register_function("square", &square);
   gofork::init(argc, argv);
 
   if (argc > 2 && std::strcmp(argv[1], "--profile-echo") == 0) return profile_echo(false, std::atoi(argv[2]));
@@ -554,7 +658,7 @@ int main(int argc, char** argv) {
     } else if (a == "--csv" && i + 1 < argc) {
       c.csv = argv[++i];
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd ...]\n", argv[0]);
+      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd|pool ...]\n", argv[0]);
       return 0;
     } else {
       chosen.push_back(a);
@@ -563,7 +667,7 @@ int main(int argc, char** argv) {
   const std::vector<std::pair<std::string, void (*)(const config&)>> all = {
       {"empty", bench_empty}, {"rss", bench_rss},   {"threads", bench_threads},
       {"args", bench_args},   {"echo", bench_echo}, {"decode", bench_decode}, {"decode_bytes", bench_decode_bytes},
-      {"high_fd", bench_high_fd}};
+      {"high_fd", bench_high_fd}, {"pool", bench_pool}};
   std::set<std::string> known;
   for (const auto& b : all) known.insert(b.first);
   for (const auto& name : chosen) {

@@ -10,6 +10,7 @@ const char* to_string(error_kind kind) noexcept {
     case error_kind::child_exited: return "child_exited";
     case error_kind::protocol: return "protocol";
     case error_kind::timed_out: return "timed_out";
+    case error_kind::cancelled: return "cancelled";
   }
   return "unknown";
 }

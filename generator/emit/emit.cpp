@@ -54,10 +54,11 @@ std::string close_namespaces(const std::vector<model::namespace_scope>& scopes) 
   return out + "  // namespace " + join_namespaces(scopes) + "\n";
 }
 
-std::string launch_call(const model::function& fn, const std::string& options) {
-  std::string out = "::gofork::detail::launch<" + fn.result_type;
+// `helper` is launch (a new process, given options) or submit (a call into a pool's worker).
+std::string launch_call(const model::function& fn, const std::string& helper, const std::string& where) {
+  std::string out = "::gofork::detail::" + helper + "<" + fn.result_type;
   for (const auto& p : fn.parameters) out += ", " + p.value_type;
-  out += ">(" + options + ", " + string_literal(fn.id);
+  out += ">(" + where + ", " + string_literal(fn.id);
   for (const auto& p : fn.parameters) out += ", " + p.name;
   return out + ")";
 }
@@ -90,8 +91,8 @@ std::string holder_name(const model::function& fn) {
 std::string stubs(const model::function& fn) {
   const bool member = !fn.classes.empty();
   const std::string indent = member ? "  " : "";
-  const std::string head = indent + (member ? "[[nodiscard]] static ::gofork::process<" : "[[nodiscard]] inline ::gofork::process<") +
-                           fn.result_type + "> " + stub_name(fn) + "(";
+  const std::string storage = indent + (member ? "[[nodiscard]] static " : "[[nodiscard]] inline ");
+  const std::string head = storage + "::gofork::process<" + fn.result_type + "> " + stub_name(fn) + "(";
   std::string params;
   for (const auto& p : fn.parameters) {
     if (!params.empty()) params += ", ";
@@ -101,9 +102,13 @@ std::string stubs(const model::function& fn) {
   }
   std::string out = indent + "// Runs " + fn.id + " in a new process; see gofork::process.\n";
   out += head + "const ::gofork::options& gofork_options_" + (params.empty() ? "" : ", ") + params + ") {\n";
-  out += indent + "  return " + launch_call(fn, "gofork_options_") + ";\n" + indent + "}\n\n";
+  out += indent + "  return " + launch_call(fn, "launch", "gofork_options_") + ";\n" + indent + "}\n\n";
   out += head + params + ") {\n";
-  out += indent + "  return " + launch_call(fn, "::gofork::options{}") + ";\n" + indent + "}\n";
+  out += indent + "  return " + launch_call(fn, "launch", "::gofork::options{}") + ";\n" + indent + "}\n\n";
+  out += indent + "// Runs " + fn.id + " in a worker of the pool; see gofork::future.\n";
+  out += storage + "::gofork::future<" + fn.result_type + "> " + stub_name(fn) + "(::gofork::pool& gofork_pool_" +
+         (params.empty() ? "" : ", ") + params + ") {\n";
+  out += indent + "  return " + launch_call(fn, "submit", "gofork_pool_") + ";\n" + indent + "}\n";
   return out;
 }
 

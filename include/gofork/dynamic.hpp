@@ -28,6 +28,7 @@
 #include <gofork/detail/stub.hpp>
 #include <gofork/error.hpp>
 #include <gofork/options.hpp>
+#include <gofork/pool.hpp>
 #include <gofork/process.hpp>
 
 namespace gofork {
@@ -91,6 +92,13 @@ template <class R = void, class... A>
 
 // A reusable launch: one function, options set once, started any number of times (go-fork's
 // Function can start only once).
+// The dynamic API through a pool: gofork::fork<int>(workers, "square", 7).
+template <class R = void, class... A>
+[[nodiscard]] future<R> fork(pool& p, std::string_view name, const A&... args) {
+  detail::check_dynamic_call(name, detail::tag_of<R>(), {detail::tag_of<A>()...});
+  return future<R>(detail::submit_with_arguments(p, detail::dynamic_id(name).c_str(), detail::wire_value(args)...));
+}
+
 template <class R = void>
 class launcher {
  public:

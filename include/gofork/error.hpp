@@ -22,6 +22,7 @@ enum class error_kind {
   child_exited,     // the child exited with a non-zero status without sending a result
   protocol,         // bad, truncated or mismatched data on the channel
   timed_out,        // the child outlived its time limit and was killed
+  cancelled,        // future::cancel() ended the call before it returned
 };
 
 // A stable lower-case name for `kind`, e.g. "child_exception".

@@ -29,6 +29,21 @@
 
 namespace gofork {
 
+namespace detail {
+
+// Waits, then decodes the call's result as R, or throws the error that explains why there is none.
+template <class R>
+R result_of(process_state& state) {
+  std::string_view bytes = state_result(state);
+  if constexpr (std::is_void_v<R>) {
+    (void)bytes;
+  } else {
+    return decode_value<R>(bytes);
+  }
+}
+
+}  // namespace detail
+
 template <class R>
 class process {
  public:
@@ -73,14 +88,7 @@ class process {
 
   // Waits and returns the function's result. Throws gofork::error when the child did not
   // return normally: child_exception, child_signaled, child_exited, protocol or timed_out.
-  R get() {
-    std::string_view bytes = detail::state_result(checked());
-    if constexpr (std::is_void_v<R>) {
-      (void)bytes;
-    } else {
-      return detail::decode_value<R>(bytes);
-    }
-  }
+  R get() { return detail::result_of<R>(checked()); }
 
   // What the child wrote to stdout / stderr when options::out / err was redirect::capture();
   // complete once wait() or get() has returned, empty when not captured.

@@ -16,6 +16,7 @@ struct call {
   const options& opts;
   const char* function_id;
   const detail::argument_encoder& arguments;
+  bool serve_calls = false;  // a pool worker: the process serves calls on its channel instead
 };
 
 class call_site {

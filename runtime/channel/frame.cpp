@@ -98,7 +98,7 @@ std::optional<request_view> parse_request(std::string_view bytes, std::string& w
   auto arguments_size = get<std::uint64_t>(p + 32);
   std::uint64_t rest = bytes.size() - request_header_size;
   // The frame may be followed by padding: the buffer it travels in is reused at a fixed size.
-  if (id_size == 0 || id_size > max_function_id_size || (get<std::uint32_t>(p + 28) & 0xff) >= 65 || (get<std::uint32_t>(p + 28) >> 8) > request_sealed || id_size > rest ||
+  if (id_size == 0 || id_size > max_function_id_size || (get<std::uint32_t>(p + 28) & 0xff) >= 65 || (get<std::uint32_t>(p + 28) >> 8) > (request_sealed | request_worker) || id_size > rest ||
       arguments_size > rest - id_size) {
     why = "request frame sizes do not match its length";
     return std::nullopt;
@@ -119,6 +119,25 @@ std::optional<request_view> parse_request(std::string_view bytes, std::string& w
   view.function_id = bytes.substr(request_header_size, id_size);
   view.arguments = bytes.substr(request_header_size + id_size, arguments_size);
   return view;
+}
+
+std::string encode_call_prefix(std::string_view function_id, std::uint64_t arguments_size) {
+  std::string out;
+  out.reserve(call_header_size + function_id.size());
+  out.append("GFC1", 4);
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(function_id.size()));
+  put<std::uint64_t>(out, arguments_size);
+  out.append(function_id);
+  return out;
+}
+
+std::optional<call_header> parse_call_header(std::string_view bytes) {
+  if (bytes.size() != call_header_size || bytes.compare(0, 4, "GFC1") != 0) return std::nullopt;
+  call_header h;
+  std::memcpy(&h.id_size, bytes.data() + 4, sizeof h.id_size);
+  std::memcpy(&h.arguments_size, bytes.data() + 8, sizeof h.arguments_size);
+  if (h.id_size == 0 || h.id_size > max_function_id_size) return std::nullopt;
+  return h;
 }
 
 std::string encode_reply_header(reply_kind kind, std::uint64_t payload_size) {

@@ -45,6 +45,19 @@ std::string encode_request_prefix(const nonce& n, std::string_view function_id, 
 
 // Request flags.
 inline constexpr std::uint32_t request_sealed = 1;  // sealed executable: the child makes itself non-dumpable
+inline constexpr std::uint32_t request_worker = 2;  // a pool worker: it serves calls until the channel closes
+
+// A call to a pool worker, on its channel (parent → worker), answered by a reply frame:
+//   "GFC1" | u32 id size | u64 arguments size | id | arguments
+inline constexpr std::size_t call_header_size = 16;
+// The header and the id; the arguments follow.
+std::string encode_call_prefix(std::string_view function_id, std::uint64_t arguments_size);
+struct call_header {
+  std::uint32_t id_size = 0;
+  std::uint64_t arguments_size = 0;
+};
+// std::nullopt unless `bytes` (call_header_size of them) is a call header with a sane id size.
+std::optional<call_header> parse_call_header(std::string_view bytes);
 
 struct request_view {
   nonce call_nonce{};

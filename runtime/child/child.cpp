@@ -42,29 +42,6 @@ std::string demangle(const char* name) {
   return status == 0 && out ? std::string(out.get()) : std::string(name);
 }
 
-// Header and payload in one sendmsg where the socket takes it: one wake-up of the parent.
-bool send_reply(int channel, reply_kind kind, const std::string& payload) {
-  const std::string header = encode_reply_header(kind, payload.size());
-  iovec parts[2] = {{const_cast<char*>(header.data()), header.size()},
-                    {const_cast<char*>(payload.data()), payload.size()}};
-  return write_all(parts, 2, [channel](iovec* next, std::size_t count) {
-    msghdr message{};
-    message.msg_iov = next;
-    message.msg_iovlen = count;
-    return ::sendmsg(channel, &message, MSG_NOSIGNAL);
-  });
-}
-
-void flush_stdio() {
-  std::cout.flush();
-  std::cerr.flush();
-  std::clog.flush();
-  std::wcout.flush();
-  std::wcerr.flush();
-  std::wclog.flush();
-  std::fflush(nullptr);
-}
-
 // No user code has run: say why on stderr, tell the parent if the channel allows, and stop.
 [[noreturn]] void refuse(int channel, const std::string& why) {
   std::fprintf(stderr, "gofork: child %d refuses the call: %s\n", static_cast<int>(::getpid()), why.c_str());
@@ -146,6 +123,48 @@ void adopt_executable(const marker& m, int fd, bool sealed) {
 
 }  // namespace
 
+// Header and payload in one sendmsg where the socket takes it: one wake-up of the parent.
+bool send_reply(int channel, reply_kind kind, const std::string& payload) {
+  const std::string header = encode_reply_header(kind, payload.size());
+  iovec parts[2] = {{const_cast<char*>(header.data()), header.size()},
+                    {const_cast<char*>(payload.data()), payload.size()}};
+  return write_all(parts, 2, [channel](iovec* next, std::size_t count) {
+    msghdr message{};
+    message.msg_iov = next;
+    message.msg_iovlen = count;
+    return ::sendmsg(channel, &message, MSG_NOSIGNAL);
+  });
+}
+
+void flush_stdio() {
+  std::cout.flush();
+  std::cerr.flush();
+  std::clog.flush();
+  std::wcout.flush();
+  std::wcerr.flush();
+  std::wclog.flush();
+  std::fflush(nullptr);
+}
+
+served_call run_function(const detail::entry& target, std::string_view arguments) {
+  detail::call call(arguments, target.target);
+  served_call out;
+  try {
+    target.invoke(call);
+    out.refused = call.refused();
+    out.payload = std::move(call.result());
+  } catch (const std::exception& e) {
+    out.kind = reply_kind::exception;
+    out.payload = detail::encode_value(std::make_tuple(demangle(typeid(e).name()), std::string(e.what())));
+  } catch (...) {
+    out.kind = reply_kind::exception;
+    std::type_info* type = abi::__cxa_current_exception_type();
+    out.payload = detail::encode_value(
+        std::make_tuple(type ? demangle(type->name()) : std::string("unknown exception"), std::string()));
+  }
+  return out;
+}
+
 void run_child(const marker& m) {
   claim_channel(m);
   std::string why;
@@ -170,28 +189,16 @@ void run_child(const marker& m) {
       ::_exit(128 + static_cast<int>(request->pdeathsig));
     }
   }
+  // A worker's launch request names no function: it serves the calls that come next.
+  if ((request->flags & request_worker) != 0) serve_calls(m.channel_fd);
   const detail::entry* target = detail::find_entry(request->function_id);
   if (target == nullptr) {
     refuse(m.channel_fd, "function '" + std::string(request->function_id) + "' is not registered in this program");
   }
 
   state().in_child = true;
-  detail::call call(request->arguments, target->target);
-  reply_kind kind = reply_kind::value;
-  std::string payload;
-  try {
-    target->invoke(call);
-    if (call.refused()) refuse(m.channel_fd, call.result());
-    payload = std::move(call.result());
-  } catch (const std::exception& e) {
-    kind = reply_kind::exception;
-    payload = detail::encode_value(std::make_tuple(demangle(typeid(e).name()), std::string(e.what())));
-  } catch (...) {
-    kind = reply_kind::exception;
-    std::type_info* type = abi::__cxa_current_exception_type();
-    payload = detail::encode_value(std::make_tuple(type ? demangle(type->name()) : std::string("unknown exception"),
-                                                   std::string()));
-  }
+  auto [kind, payload, refused] = run_function(*target, request->arguments);
+  if (refused) refuse(m.channel_fd, payload);
   // The parent learns of the result only after the child's output is out.
   flush_stdio();
   const auto frame_size = static_cast<std::size_t>(request->arguments.data() + request->arguments.size() - buffer.data);

@@ -68,7 +68,7 @@ runtime::nonce random_nonce() {
 // argument never waits on a reader. The arguments are encoded straight into the buffer the
 // child will map; only types without a size bound can outgrow it, and then move once.
 runtime::request_lease make_request(const runtime::nonce& n, const char* function_id,
-                                    const argument_encoder& encoder, int pdeathsig, bool sealed, int exe_fd) {
+                                    const argument_encoder& encoder, int pdeathsig, std::uint32_t flags, int exe_fd) {
   const std::size_t prefix_size = runtime::request_header_size + std::strlen(function_id);
   runtime::request_lease request = runtime::acquire_request_buffer(prefix_size + std::max<std::size_t>(encoder.size_hint, 1));
   sink arguments(request.data() + prefix_size, request.capacity() - prefix_size);
@@ -80,8 +80,7 @@ runtime::request_lease make_request(const runtime::nonce& n, const char* functio
     request = std::move(bigger);
   }
   const std::string prefix = runtime::encode_request_prefix(n, function_id, arguments.bytes().size(),
-                                                           static_cast<std::uint32_t>(pdeathsig),
-                                                           sealed ? runtime::request_sealed : 0, exe_fd);
+                                                           static_cast<std::uint32_t>(pdeathsig), flags, exe_fd);
   std::memcpy(request.data(), prefix.data(), prefix.size());
   const std::size_t size = prefix.size() + arguments.bytes().size();
   request.finish(size, size);
@@ -197,7 +196,10 @@ process_state_ptr one_off::start(const runtime::call& c) {
   constexpr int namespace_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
                                   CLONE_NEWUSER | CLONE_NEWCGROUP;
   if ((opts.clone_flags & ~namespace_flags) != 0) fail("clone_flags may only hold CLONE_NEW* namespace flags", EINVAL);
-  runtime::request_lease request = make_request(n, c.function_id, c.arguments, opts.pdeathsig, opts.sealed_exe, exe_fd);
+  runtime::request_lease request = make_request(n, c.function_id, c.arguments, opts.pdeathsig,
+                                                  (opts.sealed_exe ? runtime::request_sealed : 0u) |
+                                                      (c.serve_calls ? runtime::request_worker : 0u),
+                                                  exe_fd);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);
   unique_fd parent_end = checked_fd(pair[0], "socketpair");

@@ -22,8 +22,6 @@ class child_process final : public detail::process_state {
   unique_fd child_end;
   request_lease request;  // the arguments the child maps; back to the pool once it is reaped
   unique_fd captured_fd[3];  // [1], [2]: read ends of captured stdout / stderr
-  unique_fd passed_fd;  // the memfd of a big reply, until it is mapped
-  bool descriptors_refused = false;  // the child passed more descriptors than that one
 };
 
 }  // namespace gofork::runtime

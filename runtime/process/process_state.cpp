@@ -37,6 +37,23 @@ void process_state::start_clock(std::optional<std::chrono::milliseconds> limit) 
   deadline = *limit >= room ? clock::time_point::max() : now + *limit;
 }
 
+void process_state::take_outcome(process_state& from) {
+  pid = from.pid;
+  reply = std::move(from.reply);
+  reply_mapping = std::move(from.reply_mapping);
+  status = from.status;
+  timeout = from.timeout;
+  timed_out = from.timed_out;
+  max_result_bytes = from.max_result_bytes;
+  result_too_large = from.result_too_large;
+  reply_malformed = from.reply_malformed;
+  malformed_why = from.malformed_why;
+  read_failed = from.read_failed;
+  read_errno = from.read_errno;
+  cancelled = from.cancelled;
+  start_failure = std::move(from.start_failure);
+}
+
 void process_state_deleter::operator()(process_state* s) const noexcept {
   if (s == nullptr) return;
   if (!s->status && s->pidfd() >= 0) {  // a state made for a launch that failed has no process
@@ -98,7 +115,9 @@ void state_detach(process_state_ptr s) noexcept {
 
 std::string_view state_result(process_state& s) {
   s.wait_until(std::nullopt);
+  if (!s.start_failure.empty()) throw error(error_kind::spawn_failed, s.start_failure);
   const std::string who = "gofork: child " + std::to_string(s.pid);
+  if (s.cancelled) throw error(error_kind::cancelled, who + ": the call was cancelled before it returned");
   if (s.reply_malformed) {
     throw error(error_kind::protocol, who + " sent a reply that is not a gofork reply" +
                                           (s.malformed_why != nullptr ? std::string(": ") + s.malformed_why : std::string()) +
@@ -134,6 +153,7 @@ std::string_view state_result(process_state& s) {
         throw error(error_kind::protocol, who + " refused the call: " + decode_value<std::string>(reply->payload));
     }
   }
+  if (!s.status) throw error(error_kind::protocol, who + " sent a bad reply: " + why);
   const exit_status& st = *s.status;
   if (st.signaled()) {
     throw error(error_kind::child_signaled, who + " was killed by " + signal_name(st.signal()) +

@@ -17,6 +17,7 @@
 #include <gofork/exit_status.hpp>
 
 #include "channel/memfd_reply.hpp"
+#include "unique_fd.hpp"
 
 namespace gofork::detail {
 
@@ -44,6 +45,8 @@ class process_state {
   pid_t pid = -1;
   std::string reply;  // the reply frame, header included, as the process sent it
   runtime::sealed_mapping reply_mapping;  // or the frame in a sealed memfd; `reply` then holds its notice
+  runtime::unique_fd passed_fd;            // that memfd, until it is mapped
+  bool descriptors_refused = false;        // the process passed more descriptors than that one
   std::string captured[3];  // [1], [2]: captured stdout / stderr so far
   std::optional<exit_status> status;  // set once reaped
   // From options::timeout: past `deadline` the process is killed and the call reports timed_out.
@@ -59,9 +62,13 @@ class process_state {
   // A read of the reply or a captured stream failed (not EINTR or EAGAIN): what, and errno.
   const char* read_failed = nullptr;
   int read_errno = 0;
+  bool cancelled = false;     // ended by a cancel before it returned
+  std::string start_failure;  // no process could be started for the call: why
 
   // The reply frame, wherever it came.
   std::string_view reply_frame() const noexcept { return reply_mapping ? reply_mapping.bytes() : std::string_view(reply); }
+  // Takes what `from` learned of its call: the reply, the status and every flag.
+  void take_outcome(process_state& from);
   // Sets `deadline` and `timeout` from a call's options::timeout, counted from now.
   void start_clock(std::optional<std::chrono::milliseconds> limit);
 };

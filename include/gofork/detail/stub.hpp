@@ -9,15 +9,18 @@
 #include <gofork/detail/process_state.hpp>
 #include <gofork/detail/registry.hpp>
 #include <gofork/options.hpp>
+#include <gofork/pool.hpp>
 #include <gofork/process.hpp>
 #include <gofork/stubs.hpp>
 
 namespace gofork::detail {
 
-// The body of every generated fork_* stub. V... are the parameters' value types, given
-// explicitly so the arguments bind exactly as the forkable function's own parameters do.
-template <class... V>
-process_state_ptr spawn_with_arguments(const options& opts, const char* function_id, const V&... args) {
+// Calls `start` with an encoder of the arguments, which are encoded only when the runtime asks
+// (straight into the buffer the call will read them from). V... are the parameters' value
+// types, given explicitly so the arguments bind exactly as the forkable function's own
+// parameters do.
+template <class... V, class Start>
+auto with_argument_encoder(Start start, const V&... args) {
   const std::tuple<const V&...> arguments(args...);
   argument_encoder encoder;
   encoder.size_hint = arguments_size_hint(args...);
@@ -26,7 +29,24 @@ process_state_ptr spawn_with_arguments(const options& opts, const char* function
     std::apply([&out](const V&... a) { put_arguments<V...>(out, a...); },
                *static_cast<const std::tuple<const V&...>*>(context));
   };
-  return spawn(opts, function_id, encoder);
+  return start(encoder);
+}
+
+// The body of every generated fork_* stub.
+template <class... V>
+process_state_ptr spawn_with_arguments(const options& opts, const char* function_id, const V&... args) {
+  return with_argument_encoder<V...>([&](const argument_encoder& e) { return spawn(opts, function_id, e); }, args...);
+}
+
+// The body of every generated fork_*(pool&, ...) stub.
+template <class... V>
+process_state_ptr submit_with_arguments(pool& p, const char* function_id, const V&... args) {
+  return with_argument_encoder<V...>([&](const argument_encoder& e) { return submit(p, function_id, e); }, args...);
+}
+
+template <class R, class... V>
+future<R> submit(pool& p, const char* function_id, const V&... args) {
+  return future<R>(submit_with_arguments<V...>(p, function_id, args...));
 }
 
 template <class R, class... V>

@@ -14,6 +14,11 @@ namespace types {
   return ::gofork::detail::launch<char32_t, wchar_t, char16_t, char32_t>(::gofork::options{}, "types::characters(wchar_t, char16_t, char32_t)", w, c16, c32);
 }
 
+// Runs types::characters(wchar_t, char16_t, char32_t) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<char32_t> fork_characters(::gofork::pool& gofork_pool_, wchar_t w, char16_t c16, char32_t c32) {
+  return ::gofork::detail::submit<char32_t, wchar_t, char16_t, char32_t>(gofork_pool_, "types::characters(wchar_t, char16_t, char32_t)", w, c16, c32);
+}
+
 // Runs types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::vector<::std::map<::std::string, ::std::set<int>>>> fork_containers(const ::gofork::options& gofork_options_, const ::std::array<double, 3>& a, ::std::deque<::std::list<float>> d, const ::std::unordered_map<::std::string, ::std::unordered_set<long>>& u, ::std::pair<int, ::std::optional<::std::string>> p, ::std::tuple<> empty, const ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>& t) {
   return ::gofork::detail::launch<::std::vector<::std::map<::std::string, ::std::set<int>>>, ::std::array<double, 3>, ::std::deque<::std::list<float>>, ::std::unordered_map<::std::string, ::std::unordered_set<long>>, ::std::pair<int, ::std::optional<::std::string>>, ::std::tuple<>, ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>>(gofork_options_, "types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &)", a, d, u, p, empty, t);
@@ -21,6 +26,11 @@ namespace types {
 
 [[nodiscard]] inline ::gofork::process<::std::vector<::std::map<::std::string, ::std::set<int>>>> fork_containers(const ::std::array<double, 3>& a, ::std::deque<::std::list<float>> d, const ::std::unordered_map<::std::string, ::std::unordered_set<long>>& u, ::std::pair<int, ::std::optional<::std::string>> p, ::std::tuple<> empty, const ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>& t) {
   return ::gofork::detail::launch<::std::vector<::std::map<::std::string, ::std::set<int>>>, ::std::array<double, 3>, ::std::deque<::std::list<float>>, ::std::unordered_map<::std::string, ::std::unordered_set<long>>, ::std::pair<int, ::std::optional<::std::string>>, ::std::tuple<>, ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>>(::gofork::options{}, "types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &)", a, d, u, p, empty, t);
+}
+
+// Runs types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<::std::vector<::std::map<::std::string, ::std::set<int>>>> fork_containers(::gofork::pool& gofork_pool_, const ::std::array<double, 3>& a, ::std::deque<::std::list<float>> d, const ::std::unordered_map<::std::string, ::std::unordered_set<long>>& u, ::std::pair<int, ::std::optional<::std::string>> p, ::std::tuple<> empty, const ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>& t) {
+  return ::gofork::detail::submit<::std::vector<::std::map<::std::string, ::std::set<int>>>, ::std::array<double, 3>, ::std::deque<::std::list<float>>, ::std::unordered_map<::std::string, ::std::unordered_set<long>>, ::std::pair<int, ::std::optional<::std::string>>, ::std::tuple<>, ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>>(gofork_pool_, "types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &)", a, d, u, p, empty, t);
 }
 
 // Runs types::floating(float, double) in a new process; see gofork::process.
@@ -32,6 +42,11 @@ namespace types {
   return ::gofork::detail::launch<double, float, double>(::gofork::options{}, "types::floating(float, double)", f, d);
 }
 
+// Runs types::floating(float, double) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<double> fork_floating(::gofork::pool& gofork_pool_, float f, double d) {
+  return ::gofork::detail::submit<double, float, double>(gofork_pool_, "types::floating(float, double)", f, d);
+}
+
 // Runs types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<bool> fork_integers(const ::gofork::options& gofork_options_, bool b, char c, signed char sc, unsigned char uc, short s, unsigned short us, int i, unsigned int ui, long l, unsigned long ul, long long ll, unsigned long long ull) {
   return ::gofork::detail::launch<bool, bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long>(gofork_options_, "types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long)", b, c, sc, uc, s, us, i, ui, l, ul, ll, ull);
@@ -41,6 +56,11 @@ namespace types {
   return ::gofork::detail::launch<bool, bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long>(::gofork::options{}, "types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long)", b, c, sc, uc, s, us, i, ui, l, ul, ll, ull);
 }
 
+// Runs types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<bool> fork_integers(::gofork::pool& gofork_pool_, bool b, char c, signed char sc, unsigned char uc, short s, unsigned short us, int i, unsigned int ui, long l, unsigned long ul, long long ll, unsigned long long ull) {
+  return ::gofork::detail::submit<bool, bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long>(gofork_pool_, "types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long)", b, c, sc, uc, s, us, i, ui, l, ul, ll, ull);
+}
+
 // Runs types::maybe(std::optional<std::vector<std::basic_string<char>>> &&) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::optional<::std::tuple<int, ::std::string>>> fork_maybe(const ::gofork::options& gofork_options_, ::std::optional<::std::vector<::std::string>>&& in) {
   return ::gofork::detail::launch<::std::optional<::std::tuple<int, ::std::string>>, ::std::optional<::std::vector<::std::string>>>(gofork_options_, "types::maybe(std::optional<std::vector<std::basic_string<char>>> &&)", in);
@@ -48,6 +68,11 @@ namespace types {
 
 [[nodiscard]] inline ::gofork::process<::std::optional<::std::tuple<int, ::std::string>>> fork_maybe(::std::optional<::std::vector<::std::string>>&& in) {
   return ::gofork::detail::launch<::std::optional<::std::tuple<int, ::std::string>>, ::std::optional<::std::vector<::std::string>>>(::gofork::options{}, "types::maybe(std::optional<std::vector<std::basic_string<char>>> &&)", in);
+}
+
+// Runs types::maybe(std::optional<std::vector<std::basic_string<char>>> &&) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<::std::optional<::std::tuple<int, ::std::string>>> fork_maybe(::gofork::pool& gofork_pool_, ::std::optional<::std::vector<::std::string>>&& in) {
+  return ::gofork::detail::submit<::std::optional<::std::tuple<int, ::std::string>>, ::std::optional<::std::vector<::std::string>>>(gofork_pool_, "types::maybe(std::optional<std::vector<std::basic_string<char>>> &&)", in);
 }
 
 }  // namespace types

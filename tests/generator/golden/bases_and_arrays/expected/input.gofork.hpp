@@ -71,6 +71,11 @@ namespace geo {
   return ::gofork::detail::launch<::geo::sample, ::geo::sample>(::gofork::options{}, "geo::flip(const geo::sample &)", s);
 }
 
+// Runs geo::flip(const geo::sample &) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<::geo::sample> fork_flip(::gofork::pool& gofork_pool_, const ::geo::sample& s) {
+  return ::gofork::detail::submit<::geo::sample, ::geo::sample>(gofork_pool_, "geo::flip(const geo::sample &)", s);
+}
+
 }  // namespace geo
 
 namespace gofork::generated {

@@ -14,6 +14,11 @@ namespace app {
   return ::gofork::detail::launch<int>(::gofork::options{}, "app::answer()");
 }
 
+// Runs app::answer() in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<int> fork_answer(::gofork::pool& gofork_pool_) {
+  return ::gofork::detail::submit<int>(gofork_pool_, "app::answer()");
+}
+
 // Runs app::f(int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<void> fork_f(const ::gofork::options& gofork_options_, int value) {
   return ::gofork::detail::launch<void, int>(gofork_options_, "app::f(int)", value);
@@ -23,6 +28,11 @@ namespace app {
   return ::gofork::detail::launch<void, int>(::gofork::options{}, "app::f(int)", value);
 }
 
+// Runs app::f(int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<void> fork_f(::gofork::pool& gofork_pool_, int value) {
+  return ::gofork::detail::submit<void, int>(gofork_pool_, "app::f(int)", value);
+}
+
 // Runs app::greet(const std::basic_string<char> &, int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::string> fork_greet(const ::gofork::options& gofork_options_, const ::std::string& who, int times) {
   return ::gofork::detail::launch<::std::string, ::std::string, int>(gofork_options_, "app::greet(const std::basic_string<char> &, int)", who, times);
@@ -30,6 +40,11 @@ namespace app {
 
 [[nodiscard]] inline ::gofork::process<::std::string> fork_greet(const ::std::string& who, int times) {
   return ::gofork::detail::launch<::std::string, ::std::string, int>(::gofork::options{}, "app::greet(const std::basic_string<char> &, int)", who, times);
+}
+
+// Runs app::greet(const std::basic_string<char> &, int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<::std::string> fork_greet(::gofork::pool& gofork_pool_, const ::std::string& who, int times) {
+  return ::gofork::detail::submit<::std::string, ::std::string, int>(gofork_pool_, "app::greet(const std::basic_string<char> &, int)", who, times);
 }
 
 }  // namespace app
@@ -45,6 +60,11 @@ namespace app::math::detail {
   return ::gofork::detail::launch<int, int>(::gofork::options{}, "app::math::detail::cube(int)", arg0);
 }
 
+// Runs app::math::detail::cube(int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<int> fork_cube(::gofork::pool& gofork_pool_, int arg0) {
+  return ::gofork::detail::submit<int, int>(gofork_pool_, "app::math::detail::cube(int)", arg0);
+}
+
 }  // namespace app::math::detail
 
 namespace app {
@@ -58,6 +78,11 @@ namespace app {
   return ::gofork::detail::launch<double, ::std::vector<double>>(::gofork::options{}, "app::mean(const std::vector<double> &)", values);
 }
 
+// Runs app::mean(const std::vector<double> &) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<double> fork_mean(::gofork::pool& gofork_pool_, const ::std::vector<double>& values) {
+  return ::gofork::detail::submit<double, ::std::vector<double>>(gofork_pool_, "app::mean(const std::vector<double> &)", values);
+}
+
 // Runs app::square(int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<int> fork_square(const ::gofork::options& gofork_options_, int x) {
   return ::gofork::detail::launch<int, int>(gofork_options_, "app::square(int)", x);
@@ -65,6 +90,11 @@ namespace app {
 
 [[nodiscard]] inline ::gofork::process<int> fork_square(int x) {
   return ::gofork::detail::launch<int, int>(::gofork::options{}, "app::square(int)", x);
+}
+
+// Runs app::square(int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<int> fork_square(::gofork::pool& gofork_pool_, int x) {
+  return ::gofork::detail::submit<int, int>(gofork_pool_, "app::square(int)", x);
 }
 
 // Runs app::sum(std::vector<double>) in a new process; see gofork::process.
@@ -76,6 +106,11 @@ namespace app {
   return ::gofork::detail::launch<double, ::std::vector<double>>(::gofork::options{}, "app::sum(std::vector<double>)", values);
 }
 
+// Runs app::sum(std::vector<double>) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<double> fork_sum(::gofork::pool& gofork_pool_, ::std::vector<double> values) {
+  return ::gofork::detail::submit<double, ::std::vector<double>>(gofork_pool_, "app::sum(std::vector<double>)", values);
+}
+
 // Runs app::twice(double) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<double> fork_twice(const ::gofork::options& gofork_options_, double x) {
   return ::gofork::detail::launch<double, double>(gofork_options_, "app::twice(double)", x);
@@ -83,6 +118,11 @@ namespace app {
 
 [[nodiscard]] inline ::gofork::process<double> fork_twice(double x) {
   return ::gofork::detail::launch<double, double>(::gofork::options{}, "app::twice(double)", x);
+}
+
+// Runs app::twice(double) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<double> fork_twice(::gofork::pool& gofork_pool_, double x) {
+  return ::gofork::detail::submit<double, double>(gofork_pool_, "app::twice(double)", x);
 }
 
 // Runs app::twice(long) in a new process; see gofork::process.
@@ -94,6 +134,11 @@ namespace app {
   return ::gofork::detail::launch<long, long>(::gofork::options{}, "app::twice(long)", x);
 }
 
+// Runs app::twice(long) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<long> fork_twice(::gofork::pool& gofork_pool_, long x) {
+  return ::gofork::detail::submit<long, long>(gofork_pool_, "app::twice(long)", x);
+}
+
 }  // namespace app
 
 // Runs count(std::vector<std::basic_string<char>> &&) in a new process; see gofork::process.
@@ -103,6 +148,11 @@ namespace app {
 
 [[nodiscard]] inline ::gofork::process<::std::size_t> fork_count(::std::vector<::std::string>&& words) {
   return ::gofork::detail::launch<::std::size_t, ::std::vector<::std::string>>(::gofork::options{}, "count(std::vector<std::basic_string<char>> &&)", words);
+}
+
+// Runs count(std::vector<std::basic_string<char>> &&) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<::std::size_t> fork_count(::gofork::pool& gofork_pool_, ::std::vector<::std::string>&& words) {
+  return ::gofork::detail::submit<::std::size_t, ::std::vector<::std::string>>(gofork_pool_, "count(std::vector<std::basic_string<char>> &&)", words);
 }
 
 namespace gofork::generated {

@@ -110,6 +110,11 @@ namespace inv {
   return ::gofork::detail::launch<::inv::order, ::inv::order, int>(::gofork::options{}, "inv::restock(const inv::order &, int)", o, extra);
 }
 
+// Runs inv::restock(const inv::order &, int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<::inv::order> fork_restock(::gofork::pool& gofork_pool_, const ::inv::order& o, int extra) {
+  return ::gofork::detail::submit<::inv::order, ::inv::order, int>(gofork_pool_, "inv::restock(const inv::order &, int)", o, extra);
+}
+
 }  // namespace inv
 
 namespace gofork::generated {

@@ -14,6 +14,11 @@ namespace app {
   return ::gofork::detail::launch<int, int, int>(::gofork::options{}, "app::add(int, int)", x, y);
 }
 
+// Runs app::add(int, int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<int> fork_add(::gofork::pool& gofork_pool_, int x, int y = 10) {
+  return ::gofork::detail::submit<int, int, int>(gofork_pool_, "app::add(int, int)", x, y);
+}
+
 // Runs app::greet(const std::basic_string<char> &, int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::string> fork_greet(const ::gofork::options& gofork_options_, const ::std::string& who = "world", int times = DEFAULT_TIMES) {
   return ::gofork::detail::launch<::std::string, ::std::string, int>(gofork_options_, "app::greet(const std::basic_string<char> &, int)", who, times);
@@ -21,6 +26,11 @@ namespace app {
 
 [[nodiscard]] inline ::gofork::process<::std::string> fork_greet(const ::std::string& who = "world", int times = DEFAULT_TIMES) {
   return ::gofork::detail::launch<::std::string, ::std::string, int>(::gofork::options{}, "app::greet(const std::basic_string<char> &, int)", who, times);
+}
+
+// Runs app::greet(const std::basic_string<char> &, int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<::std::string> fork_greet(::gofork::pool& gofork_pool_, const ::std::string& who = "world", int times = DEFAULT_TIMES) {
+  return ::gofork::detail::submit<::std::string, ::std::string, int>(gofork_pool_, "app::greet(const std::basic_string<char> &, int)", who, times);
 }
 
 // Runs app::later(long, long) in a new process; see gofork::process.
@@ -32,6 +42,11 @@ namespace app {
   return ::gofork::detail::launch<long, long, long>(::gofork::options{}, "app::later(long, long)", a, b);
 }
 
+// Runs app::later(long, long) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<long> fork_later(::gofork::pool& gofork_pool_, long a, long b = -1) {
+  return ::gofork::detail::submit<long, long, long>(gofork_pool_, "app::later(long, long)", a, b);
+}
+
 // Runs app::scaled(int, int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<int> fork_scaled(const ::gofork::options& gofork_options_, int x, int by = step * 2) {
   return ::gofork::detail::launch<int, int, int>(gofork_options_, "app::scaled(int, int)", x, by);
@@ -41,6 +56,11 @@ namespace app {
   return ::gofork::detail::launch<int, int, int>(::gofork::options{}, "app::scaled(int, int)", x, by);
 }
 
+// Runs app::scaled(int, int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<int> fork_scaled(::gofork::pool& gofork_pool_, int x, int by = step * 2) {
+  return ::gofork::detail::submit<int, int, int>(gofork_pool_, "app::scaled(int, int)", x, by);
+}
+
 // Runs app::total(std::vector<double>, double) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<double> fork_total(const ::gofork::options& gofork_options_, ::std::vector<double> values = {1.5, 2.5}, double start = 0.0) {
   return ::gofork::detail::launch<double, ::std::vector<double>, double>(gofork_options_, "app::total(std::vector<double>, double)", values, start);
@@ -48,6 +68,11 @@ namespace app {
 
 [[nodiscard]] inline ::gofork::process<double> fork_total(::std::vector<double> values = {1.5, 2.5}, double start = 0.0) {
   return ::gofork::detail::launch<double, ::std::vector<double>, double>(::gofork::options{}, "app::total(std::vector<double>, double)", values, start);
+}
+
+// Runs app::total(std::vector<double>, double) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<double> fork_total(::gofork::pool& gofork_pool_, ::std::vector<double> values = {1.5, 2.5}, double start = 0.0) {
+  return ::gofork::detail::submit<double, ::std::vector<double>, double>(gofork_pool_, "app::total(std::vector<double>, double)", values, start);
 }
 
 }  // namespace app

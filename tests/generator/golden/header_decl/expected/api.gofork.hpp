@@ -16,6 +16,11 @@ namespace app {
   return ::gofork::detail::launch<::std::map<::std::string, int>, ::std::string>(::gofork::options{}, "app::histogram(const std::basic_string<char> &)", text);
 }
 
+// Runs app::histogram(const std::basic_string<char> &) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<::std::map<::std::string, int>> fork_histogram(::gofork::pool& gofork_pool_, const ::std::string& text) {
+  return ::gofork::detail::submit<::std::map<::std::string, int>, ::std::string>(gofork_pool_, "app::histogram(const std::basic_string<char> &)", text);
+}
+
 // Runs app::log_line(std::basic_string<char>, unsigned long) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<void> fork_log_line(const ::gofork::options& gofork_options_, ::std::string line, ::std::size_t level) {
   return ::gofork::detail::launch<void, ::std::string, ::std::size_t>(gofork_options_, "app::log_line(std::basic_string<char>, unsigned long)", line, level);
@@ -23,6 +28,11 @@ namespace app {
 
 [[nodiscard]] inline ::gofork::process<void> fork_log_line(::std::string line, ::std::size_t level) {
   return ::gofork::detail::launch<void, ::std::string, ::std::size_t>(::gofork::options{}, "app::log_line(std::basic_string<char>, unsigned long)", line, level);
+}
+
+// Runs app::log_line(std::basic_string<char>, unsigned long) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<void> fork_log_line(::gofork::pool& gofork_pool_, ::std::string line, ::std::size_t level) {
+  return ::gofork::detail::submit<void, ::std::string, ::std::size_t>(gofork_pool_, "app::log_line(std::basic_string<char>, unsigned long)", line, level);
 }
 
 }  // namespace app

@@ -69,6 +69,11 @@ namespace bank {
   return ::gofork::detail::launch<::bank::account, ::bank::account, long>(::gofork::options{}, "bank::deposit(bank::account, long)", a, cents);
 }
 
+// Runs bank::deposit(bank::account, long) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<::bank::account> fork_deposit(::gofork::pool& gofork_pool_, ::bank::account a, long cents) {
+  return ::gofork::detail::submit<::bank::account, ::bank::account, long>(gofork_pool_, "bank::deposit(bank::account, long)", a, cents);
+}
+
 }  // namespace bank
 
 namespace gofork::generated {

@@ -12,6 +12,11 @@
   return ::gofork::detail::launch<void>(::gofork::options{}, "top()");
 }
 
+// Runs top() in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<void> fork_top(::gofork::pool& gofork_pool_) {
+  return ::gofork::detail::submit<void>(gofork_pool_, "top()");
+}
+
 namespace gofork::generated {
 
 inline const bool registered_top_17f38ecf =

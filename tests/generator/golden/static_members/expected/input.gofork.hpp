@@ -14,6 +14,11 @@ namespace app {
   return ::gofork::detail::launch<int, int>(::gofork::options{}, "app::free_function(int)", x);
 }
 
+// Runs app::free_function(int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<int> fork_free_function(::gofork::pool& gofork_pool_, int x) {
+  return ::gofork::detail::submit<int, int>(gofork_pool_, "app::free_function(int)", x);
+}
+
 }  // namespace app
 
 namespace app {
@@ -27,6 +32,11 @@ struct gofork_stubs_math_inner_f3da6e4a : ::app::math::inner {
 
   [[nodiscard]] static ::gofork::process<::std::string> fork_name(const ::std::string& prefix) {
     return ::gofork::detail::launch<::std::string, ::std::string>(::gofork::options{}, "app::math::inner::name(const std::basic_string<char> &)", prefix);
+  }
+
+  // Runs app::math::inner::name(const std::basic_string<char> &) in a worker of the pool; see gofork::future.
+  [[nodiscard]] static ::gofork::future<::std::string> fork_name(::gofork::pool& gofork_pool_, const ::std::string& prefix) {
+    return ::gofork::detail::submit<::std::string, ::std::string>(gofork_pool_, "app::math::inner::name(const std::basic_string<char> &)", prefix);
   }
 };
 
@@ -50,6 +60,11 @@ struct gofork_stubs_math_f6f9c7f6 : ::app::math {
     return ::gofork::detail::launch<int, int>(::gofork::options{}, "app::math::twice(int)", x);
   }
 
+  // Runs app::math::twice(int) in a worker of the pool; see gofork::future.
+  [[nodiscard]] static ::gofork::future<int> fork_twice(::gofork::pool& gofork_pool_, int x = base) {
+    return ::gofork::detail::submit<int, int>(gofork_pool_, "app::math::twice(int)", x);
+  }
+
   // Runs app::math::zeta(app::math::mode) in a new process; see gofork::process.
   [[nodiscard]] static ::gofork::process<int> fork_zeta(const ::gofork::options& gofork_options_, ::app::math::mode m = mode::exact) {
     return ::gofork::detail::launch<int, ::app::math::mode>(gofork_options_, "app::math::zeta(app::math::mode)", m);
@@ -57,6 +72,11 @@ struct gofork_stubs_math_f6f9c7f6 : ::app::math {
 
   [[nodiscard]] static ::gofork::process<int> fork_zeta(::app::math::mode m = mode::exact) {
     return ::gofork::detail::launch<int, ::app::math::mode>(::gofork::options{}, "app::math::zeta(app::math::mode)", m);
+  }
+
+  // Runs app::math::zeta(app::math::mode) in a worker of the pool; see gofork::future.
+  [[nodiscard]] static ::gofork::future<int> fork_zeta(::gofork::pool& gofork_pool_, ::app::math::mode m = mode::exact) {
+    return ::gofork::detail::submit<int, ::app::math::mode>(gofork_pool_, "app::math::zeta(app::math::mode)", m);
   }
 };
 
@@ -79,6 +99,11 @@ struct gofork_stubs_sealed_9f08d768 {
   [[nodiscard]] static ::gofork::process<long> fork_run(long steps) {
     return ::gofork::detail::launch<long, long>(::gofork::options{}, "app::sealed::run(long)", steps);
   }
+
+  // Runs app::sealed::run(long) in a worker of the pool; see gofork::future.
+  [[nodiscard]] static ::gofork::future<long> fork_run(::gofork::pool& gofork_pool_, long steps) {
+    return ::gofork::detail::submit<long, long>(gofork_pool_, "app::sealed::run(long)", steps);
+  }
 };
 
 }  // namespace app
@@ -97,6 +122,11 @@ struct gofork_stubs_global_scope_4863c089 : ::global_scope {
 
   [[nodiscard]] static ::gofork::process<double> fork_half(double v) {
     return ::gofork::detail::launch<double, double>(::gofork::options{}, "global_scope::half(double)", v);
+  }
+
+  // Runs global_scope::half(double) in a worker of the pool; see gofork::future.
+  [[nodiscard]] static ::gofork::future<double> fork_half(::gofork::pool& gofork_pool_, double v) {
+    return ::gofork::detail::submit<double, double>(gofork_pool_, "global_scope::half(double)", v);
   }
 };
 

@@ -14,6 +14,11 @@ namespace a {
   return ::gofork::detail::launch<int, int>(::gofork::options{}, "a::twice(int)", x);
 }
 
+// Runs a::twice(int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<int> fork_twice(::gofork::pool& gofork_pool_, int x) {
+  return ::gofork::detail::submit<int, int>(gofork_pool_, "a::twice(int)", x);
+}
+
 }  // namespace a
 
 namespace gofork::generated {

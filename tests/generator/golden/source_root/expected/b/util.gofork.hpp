@@ -14,6 +14,11 @@ namespace b {
   return ::gofork::detail::launch<int, int>(::gofork::options{}, "b::thrice(int)", x);
 }
 
+// Runs b::thrice(int) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<int> fork_thrice(::gofork::pool& gofork_pool_, int x) {
+  return ::gofork::detail::submit<int, int>(gofork_pool_, "b::thrice(int)", x);
+}
+
 }  // namespace b
 
 namespace gofork::generated {

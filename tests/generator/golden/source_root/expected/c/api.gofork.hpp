@@ -16,6 +16,11 @@ namespace c {
   return ::gofork::detail::launch<long, long, long>(::gofork::options{}, "c::add(long, long)", x, y);
 }
 
+// Runs c::add(long, long) in a worker of the pool; see gofork::future.
+[[nodiscard]] inline ::gofork::future<long> fork_add(::gofork::pool& gofork_pool_, long x, long y) {
+  return ::gofork::detail::submit<long, long, long>(gofork_pool_, "c::add(long, long)", x, y);
+}
+
 }  // namespace c
 
 namespace gofork::generated {

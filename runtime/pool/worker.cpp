@@ -1,0 +1,153 @@
+// One warm pool worker, the parent's side: launch it through the one-off call site (so it is
+// checked and set up like any child), then send it call frames and read their replies with the
+// one-off child's reader, watching its pidfd so a death or a time-out never hangs a call.
+#include "pool/worker.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <system_error>
+
+#include <gofork/detail/wire/sink.hpp>
+#include <gofork/error.hpp>
+
+#include "call/call_site.hpp"
+#include "channel/frame.hpp"
+#include "process/reply_reader.hpp"
+
+namespace gofork::runtime {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+int poll_timeout(std::optional<clock::time_point> deadline) {
+  if (!deadline) return -1;
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - clock::now()).count();
+  return left < 0 ? 0 : (left > 1 << 30 ? 1 << 30 : static_cast<int>(left));
+}
+
+// Waits until `fd` has `events` or the worker ends; false when it ended or `deadline` passed.
+bool wait_for(int fd, short events, int pidfd, std::optional<clock::time_point> deadline, bool& expired) {
+  for (;;) {
+    pollfd fds[2] = {{fd, events, 0}, {pidfd, POLLIN, 0}};
+    const int ready = ::poll(fds, 2, poll_timeout(deadline));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) throw std::system_error(errno, std::generic_category(), "gofork: poll");
+    if (fds[1].revents != 0) return false;
+    if (fds[0].revents != 0) return true;
+    if (deadline && clock::now() >= *deadline) {
+      expired = true;
+      return false;
+    }
+  }
+}
+
+}  // namespace
+
+void call_outcome::kill(int sig) noexcept {
+  if (running_on != nullptr) running_on->kill(sig);
+}
+
+worker::worker(const options& launch) {
+  if (launch.out.type() == redirect::kind::capture || launch.err.type() == redirect::kind::capture) {
+    throw error(error_kind::spawn_failed,
+                "gofork: a pool worker's output cannot be redirect::capture(); use a file, a descriptor or null");
+  }
+  options opts = launch;
+  opts.timeout.reset();  // a worker lives on; call_timeout limits its calls
+  if (opts.pdeathsig == 0) opts.pdeathsig = SIGKILL;  // no worker outlives the pool's process
+  static const char no_arguments = '\x90';  // an empty msgpack array
+  detail::argument_encoder encoder;
+  encoder.size_hint = 1;
+  encoder.encode = [](const void*, detail::sink& out) { out.write(&no_arguments, 1); };
+  detail::process_state_ptr started = one_off_site().start(runtime::call{opts, "gofork::worker", encoder, true});
+  process_.reset(static_cast<child_process*>(started.release()));
+  pidfd_ = process_->pid_fd.get();
+}
+
+void worker::kill(int sig) noexcept { ::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0); }
+
+worker::~worker() { retire(); }
+
+bool worker::call(const std::string& frame, call_outcome& out, std::optional<clock::time_point> deadline) {
+  out.pid = process_->pid;
+  out.running_on = this;
+  bool expired = false;
+  const int pidfd = process_->pid_fd.get();
+  // Send the whole frame; the socket is non-blocking, so wait for room, or for the worker's end.
+  for (std::size_t sent = 0; sent < frame.size();) {
+    const ssize_t n = ::send(process_->channel.get(), frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+        wait_for(process_->channel.get(), POLLOUT, pidfd, deadline, expired)) {
+      continue;
+    }
+    break;  // the worker is gone, or past its time
+  }
+  // Then the reply, the worker's end or the deadline, whichever comes first.
+  bool whole = false;
+  while (!whole && process_->channel) {
+    if (!wait_for(process_->channel.get(), POLLIN, pidfd, deadline, expired)) break;
+    whole = read_reply(out, process_->channel);
+  }
+  if (!whole) read_reply(out, process_->channel);  // what a worker sent before it ended still counts
+  whole = out.reply.size() >= reply_header_size && !out.reply_malformed && !out.result_too_large;
+  if (whole) {
+    std::string why;
+    if (parse_reply(out.reply_frame(), why)) {
+      out.running_on = nullptr;
+      if (process_->channel) return true;
+    } else {
+      out.reply_malformed = true;
+    }
+  }
+  if (expired && !whole) out.timed_out = true;
+  kill(SIGKILL);
+  reap(&out);
+  out.running_on = nullptr;
+  return false;
+}
+
+void worker::reap(call_outcome* out) noexcept {
+  try {
+    process_->wait_until(std::nullopt);
+  } catch (...) {
+    process_->abandon();
+  }
+  if (out != nullptr) out->status = process_->status;
+}
+
+void worker::retire() noexcept {
+  if (!process_ || process_->status) return;
+  process_->channel.reset();  // the worker sees the end of its input and exits
+  try {
+    if (!process_->wait_until(clock::now() + std::chrono::seconds(10))) {
+      process_->kill(SIGKILL);
+      process_->wait_until(std::nullopt);
+    }
+  } catch (...) {
+    process_->kill(SIGKILL);
+    process_->abandon();
+  }
+}
+
+std::size_t worker::resident_bytes() const noexcept {
+  std::ifstream statm("/proc/" + std::to_string(process_->pid) + "/statm");
+  std::size_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace gofork::runtime

@@ -1,0 +1,63 @@
+// One warm pool worker: a child launched like any other (launch/one_off_site.cpp, with the
+// request_worker flag) that serves call after call on its channel (child/worker.cpp).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <gofork/options.hpp>
+
+#include "process/child_process.hpp"
+#include "process/process_state.hpp"
+
+namespace gofork::runtime {
+
+class worker;
+
+// What one call in a worker learned, read as any reply is (process/reply_reader.hpp); a
+// process_state only so that the reading and the error mapping are the one-off child's own.
+class call_outcome final : public detail::process_state {
+ public:
+  int pidfd() const noexcept override { return -1; }
+  bool wait_until(std::optional<clock::time_point>) override { return true; }
+  void kill(int sig) noexcept override;
+  void abandon() noexcept override {}
+
+  worker* running_on = nullptr;
+};
+
+class worker {
+ public:
+  // Starts a worker with `launch`; throws error(spawn_failed).
+  explicit worker(const options& launch);
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+  // Stops the worker (as retire()) if it still runs.
+  ~worker();
+
+  // Sends `frame` (a call frame: frame.hpp) and reads the reply into `out`, killing the worker
+  // past `deadline`. True when the worker answered well and can serve again; false when it is
+  // gone (died, killed for a time-out or a bad reply), `out.status` then saying how it ended.
+  bool call(const std::string& frame, call_outcome& out, std::optional<std::chrono::steady_clock::time_point> deadline);
+
+  // Closes the channel, so the worker exits, and reaps it.
+  void retire() noexcept;
+  // Safe from any thread while the worker object lives (its pidfd stays open until then).
+  void kill(int sig) noexcept;
+  pid_t pid() const noexcept { return process_->pid; }
+  std::size_t resident_bytes() const noexcept;
+
+ private:
+  // Waits for the worker's end, reads what it left and reaps it; `out`, if given, learns how.
+  void reap(call_outcome* out) noexcept;
+
+  std::unique_ptr<child_process> process_;
+  int pidfd_ = -1;  // process_'s, read by kill() without touching what the driver writes
+};
+
+}  // namespace gofork::runtime

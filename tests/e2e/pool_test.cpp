@@ -1,0 +1,255 @@
+// Warm worker pools against real workers: calls served by long-lived children, a death that
+// fails only its own call, time-outs, cancel, recycling by calls and by resident set, bad
+// replies, many threads, and a shutdown that leaves nothing behind.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "../support/test_support.hpp"
+
+#include <gofork/gofork.hpp>
+
+namespace {
+
+using gofork_test::expect_error;
+using gofork_test::expect_no_children;
+
+int square(int x) { return x * x; }
+int own_pid() { return static_cast<int>(::getpid()); }
+int fail_with(std::string what) { throw std::runtime_error(what); }
+int crash(int how) {
+  if (how == 0) ::raise(SIGSEGV);
+  if (how == 1) ::raise(SIGKILL);
+  std::exit(3);
+}
+void pause_forever() {
+  for (;;) ::pause();
+}
+// Keeps `mib` MiB touched in the worker, so its resident set grows.
+std::vector<char> ballast;
+int grow(int mib) {
+  ballast.assign(static_cast<std::size_t>(mib) << 20, 'b');
+  return own_pid();
+}
+// Writes junk where the reply belongs and goes on serving nothing.
+int answer_junk() {
+  for (int fd = 3; fd < 64; ++fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) (void)!::write(fd, "junk, not a reply", 17);
+  }
+  pause_forever();
+  return 0;
+}
+std::vector<std::uint8_t> echo(std::vector<std::uint8_t> bytes) { return bytes; }
+int counter = 0;
+int count_calls() { return ++counter; }
+
+TEST(pool, calls_are_served_by_warm_workers) {
+  gofork::pool workers(2);
+  EXPECT_EQ(workers.size(), 2u);
+  std::vector<gofork::future<int>> squares;
+  for (int i = 0; i < 20; ++i) squares.push_back(gofork::fork<int>(workers, "square", i));
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(squares[static_cast<std::size_t>(i)].get(), i * i);
+  std::set<int> pids;
+  for (int i = 0; i < 20; ++i) pids.insert(gofork::fork<int>(workers, "own_pid").get());
+  EXPECT_LE(pids.size(), 2u) << "a warm worker serves many calls";
+  EXPECT_EQ(pids.count(static_cast<int>(::getpid())), 0u);
+  // A worker keeps the state its functions leave in globals.
+  gofork::pool one(1);
+  EXPECT_EQ(gofork::fork<int>(one, "count_calls").get(), 1);
+  EXPECT_EQ(gofork::fork<int>(one, "count_calls").get(), 2);
+  EXPECT_EQ(workers.stats().workers_started, 2u);
+}
+
+TEST(pool, an_exception_fails_its_call_and_the_worker_stays) {
+  gofork::pool workers(1);
+  const int pid = gofork::fork<int>(workers, "own_pid").get();
+  auto e = expect_error([&] { gofork::fork<int>(workers, "fail_with", std::string("bad input")).get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::child_exception);
+  EXPECT_STREQ(e.what(), "std::runtime_error: bad input");
+  EXPECT_EQ(gofork::fork<int>(workers, "own_pid").get(), pid);
+}
+
+TEST(pool, a_dying_worker_fails_only_its_call_and_is_replaced) {
+  gofork::pool workers(2);
+  const gofork::error_kind kinds[] = {gofork::error_kind::child_signaled, gofork::error_kind::child_signaled,
+                                      gofork::error_kind::child_exited};
+  const char* messages[] = {"SIGSEGV", "SIGKILL", "exited with status 3"};
+  for (int how = 0; how < 3; ++how) {
+    auto others = gofork::fork<int>(workers, "square", 9);
+    auto e = expect_error([&] { gofork::fork<int>(workers, "crash", how).get(); });
+    EXPECT_EQ(e.kind(), kinds[how]) << e.what();
+    EXPECT_NE(std::string(e.what()).find(messages[how]), std::string::npos) << e.what();
+    EXPECT_EQ(others.get(), 81);
+    EXPECT_EQ(gofork::fork<int>(workers, "square", 5).get(), 25);
+  }
+  const gofork::pool_stats stats = workers.stats();
+  EXPECT_EQ(stats.workers_lost, 3u);
+  EXPECT_EQ(stats.workers_started, 5u);
+}
+
+TEST(pool, a_call_past_its_timeout_is_timed_out_and_its_worker_replaced) {
+  gofork::pool_options o;
+  o.call_timeout = std::chrono::milliseconds(300);
+  gofork::pool workers(1, o);
+  auto e = expect_error([&] { gofork::fork(workers, "pause_forever").get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::timed_out) << e.what();
+  EXPECT_NE(std::string(e.what()).find("300 ms"), std::string::npos) << e.what();
+  EXPECT_EQ(gofork::fork<int>(workers, "square", 4).get(), 16);
+}
+
+TEST(pool, cancel_removes_a_queued_call_and_ends_a_running_one) {
+  gofork::pool workers(1);
+  auto running = gofork::fork(workers, "pause_forever");
+  auto queued = gofork::fork<int>(workers, "count_calls");
+  EXPECT_FALSE(queued.wait_for(std::chrono::milliseconds(50)));
+  queued.cancel();
+  EXPECT_TRUE(queued.ready());
+  EXPECT_EQ(expect_error([&] { queued.get(); }).kind(), gofork::error_kind::cancelled);
+  EXPECT_FALSE(running.ready());
+  running.cancel();
+  EXPECT_EQ(expect_error([&] { running.get(); }).kind(), gofork::error_kind::cancelled);
+  // The replacement never ran the cancelled count_calls: its counter starts at one.
+  EXPECT_EQ(gofork::fork<int>(workers, "count_calls").get(), 1);
+  auto done = gofork::fork<int>(workers, "square", 3);
+  done.wait();
+  done.cancel();  // too late: the result stays
+  EXPECT_EQ(done.get(), 9);
+}
+
+TEST(pool, workers_are_retired_after_max_calls_and_at_max_resident_set) {
+  gofork::pool_options by_calls;
+  by_calls.max_calls_per_worker = 1;
+  gofork::pool fresh(1, by_calls);
+  std::set<int> pids;
+  for (int i = 0; i < 5; ++i) pids.insert(gofork::fork<int>(fresh, "own_pid").get());
+  EXPECT_EQ(pids.size(), 5u) << "max_calls_per_worker = 1 gives a fresh process per call";
+  EXPECT_EQ(fresh.stats().retired_by_calls, 5u);
+
+  gofork::pool_options by_rss;
+  by_rss.max_worker_rss_bytes = std::size_t{48} << 20;
+  gofork::pool lean(1, by_rss);
+  const int small = gofork::fork<int>(lean, "grow", 1).get();
+  EXPECT_EQ(gofork::fork<int>(lean, "own_pid").get(), small) << "under the limit: kept";
+  const int big = gofork::fork<int>(lean, "grow", 64).get();
+  EXPECT_EQ(big, small);
+  EXPECT_NE(gofork::fork<int>(lean, "own_pid").get(), big) << "past the limit: replaced between calls";
+  EXPECT_EQ(lean.stats().retired_by_rss, 1u);
+}
+
+TEST(pool, a_worker_that_answers_garbage_is_protocol_and_replaced) {
+  gofork::pool workers(1);
+  auto e = expect_error([&] { gofork::fork<int>(workers, "answer_junk").get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::protocol) << e.what();
+  EXPECT_NE(std::string(e.what()).find("not a gofork reply"), std::string::npos) << e.what();
+  EXPECT_EQ(gofork::fork<int>(workers, "square", 6).get(), 36);
+  // A name this program does not register is refused before it reaches a worker.
+  const int pid = gofork::fork<int>(workers, "own_pid").get();
+  auto refused = expect_error([&] { gofork::fork<int>(workers, "nope").get(); });
+  EXPECT_EQ(refused.kind(), gofork::error_kind::spawn_failed) << refused.what();
+  EXPECT_EQ(gofork::fork<int>(workers, "own_pid").get(), pid);
+  // A dropped future lets its call run on; the worker serves the next one after it.
+  (void)gofork::fork<int>(workers, "square", 2);
+  EXPECT_EQ(gofork::fork<int>(workers, "own_pid").get(), pid);
+}
+
+TEST(pool, eight_threads_share_a_pool_with_some_calls_failing) {
+  gofork::pool workers(2);
+  std::atomic<int> right{0}, failed_as_expected{0}, wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        const int x = t * 1000 + i;
+        try {
+          if (i % 25 == 24) {
+            gofork::fork<int>(workers, "crash", 0).get();
+            ++wrong;
+          } else if (gofork::fork<int>(workers, "square", x % 40000).get() == (x % 40000) * (x % 40000)) {
+            ++right;
+          } else {
+            ++wrong;
+          }
+        } catch (const gofork::error& e) {
+          (e.kind() == gofork::error_kind::child_signaled && i % 25 == 24 ? failed_as_expected : wrong)++;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(right.load(), 8 * 96);
+  EXPECT_EQ(failed_as_expected.load(), 8 * 4);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(workers.stats().calls, 800u);
+}
+
+TEST(pool, sixty_four_mebibytes_each_way_through_a_worker) {
+  gofork::pool workers(1);
+  std::vector<std::uint8_t> big(std::size_t{64} << 20);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
+  EXPECT_TRUE(gofork::fork<std::vector<std::uint8_t>>(workers, "echo", big).get() == big);
+  EXPECT_TRUE(gofork::fork<std::vector<std::uint8_t>>(workers, "echo", big).get() == big);
+}
+
+TEST(pool, shutdown_finishes_the_calls_and_leaves_nothing_behind) {
+  const int before = gofork_test::count_open_descriptors();
+  {
+    gofork::pool workers(3);
+    std::vector<gofork::future<int>> pending;
+    for (int i = 0; i < 30; ++i) pending.push_back(gofork::fork<int>(workers, "square", i));
+    workers.shutdown();
+    for (int i = 0; i < 30; ++i) EXPECT_EQ(pending[static_cast<std::size_t>(i)].get(), i * i);
+    EXPECT_EQ(expect_error([&] { (void)gofork::fork<int>(workers, "square", 1); }).kind(),
+              gofork::error_kind::spawn_failed);
+  }
+  expect_no_children();
+  EXPECT_EQ(gofork_test::count_open_descriptors(), before);
+}
+
+TEST(pool, the_queue_limit_holds_submitters_back) {
+  gofork::pool_options o;
+  o.queue_limit = 1;
+  gofork::pool workers(1, o);
+  auto running = gofork::fork(workers, "pause_forever");
+  auto queued = gofork::fork<int>(workers, "square", 2);
+  std::atomic<bool> submitted{false};
+  std::thread late([&] {
+    auto f = gofork::fork<int>(workers, "square", 3);
+    submitted = true;
+    EXPECT_EQ(f.get(), 9);
+  });
+  EXPECT_FALSE(queued.wait_for(std::chrono::milliseconds(100)));
+  EXPECT_FALSE(submitted.load()) << "a submit past queue_limit waits for room";
+  running.cancel();
+  EXPECT_EQ(queued.get(), 4);
+  late.join();
+  EXPECT_TRUE(submitted.load());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gofork::register_function("square", &square);
+  gofork::register_function("own_pid", &own_pid);
+  gofork::register_function("fail_with", &fail_with);
+  gofork::register_function("crash", &crash);
+  gofork::register_function("pause_forever", &pause_forever);
+  gofork::register_function("grow", &grow);
+  gofork::register_function("answer_junk", &answer_junk);
+  gofork::register_function("echo", &echo);
+  gofork::register_function("count_calls", &count_calls);
+  gofork::init(argc, argv);
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
