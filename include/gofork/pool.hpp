@@ -59,8 +59,9 @@ class pool_state;
 
 class pool {
  public:
-  // Starts `workers` workers (at least one) at once; a worker that cannot start is retried on
-  // the next call, which fails with spawn_failed if it still cannot.
+  // Starts `workers` workers (at least one), in parallel, and returns once each has started: the
+  // pool is warm. A worker that could not start is retried on the next call, which fails with
+  // spawn_failed if it still cannot.
   explicit pool(std::size_t workers, pool_options opts = {});
   pool(pool&&) noexcept;
   pool& operator=(pool&&) noexcept;

@@ -1,6 +1,12 @@
 // A pool of warm workers: a queue of submitted calls and one driver thread per worker, which
 // takes the next call, runs it in its worker (worker.cpp), hands the outcome to the call's
 // future, and replaces the worker when it died, was killed, or is due for retirement.
+//
+// The fast path: a call submitted while a worker is idle is sent by the submitting thread
+// itself, and its reply is read by the thread that calls get() — the common fork_f(pool,
+// ...).get() then crosses no thread of the pool's. The worker's driver takes the reply over
+// when it is handed over: the future is dropped, waited on with a limit (wait_for, ready), the
+// pool needs the worker for queued calls, or the pool shuts down.
 #include <gofork/pool.hpp>
 
 #include <signal.h>
@@ -26,18 +32,12 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+// A call frame this small goes out at once on an idle worker's socket: the fast path.
+constexpr std::size_t fast_frame_bytes = std::size_t{64} << 10;
+
 }  // namespace
 
-// One submitted call, shared by the pool (until it ends) and its future.
-struct pool_job {
-  std::string frame;  // the call frame the worker reads
-  runtime::call_outcome outcome;  // written by a driver until `done`
-  std::mutex mutex;
-  std::condition_variable ended;
-  bool done = false;       // under `mutex`
-  bool cancelled = false;  // under the pool's mutex
-  pool_state* pool = nullptr;
-};
+struct pool_job;
 
 class pool_state {
  public:
@@ -50,18 +50,33 @@ class pool_state {
   std::size_t size() const noexcept { return slots_.size(); }
   pool_stats stats() const;
 
- private:
+ public:
+  // What a slot's worker is doing: nothing; a call its submitter sent whose reply no one reads
+  // yet; a call being run (sent and read by a driver, or read by the future's owner).
+  enum class phase { idle, sent, running };
+
   struct slot {
     std::unique_ptr<runtime::worker> worker;
     std::size_t calls = 0;
-    std::shared_ptr<pool_job> running;
+    std::shared_ptr<pool_job> running;  // under the pool's mutex, with `state`
+    phase state = phase::idle;
+    bool handed_over = false;      // a sent call's reply is its driver's to read
+    std::condition_variable wake;  // its driver: a queued call, a reply handed over, stopping
   };
 
+  // The future's owner reads the reply of a call its submitter sent, when no one has yet.
+  bool claim_reply(pool_job& job);
+  // ... or gives it to the worker's driver, when no one will read it soon.
+  void hand_over(pool_job& job);
+  void receive(slot& s, pool_job& job);
+
+ private:
   void drive(slot& s);
-  // The next queued call, marked as running in `s` (so a cancel finds it); null once the pool
-  // is stopping and nothing is queued.
-  std::shared_ptr<pool_job> next_job(slot& s);
   void run(slot& s, pool_job& job);
+  // After a call: the stats, the worker replaced or retired if it must be, the slot idle
+  // again, the future told.
+  void conclude(slot& s, pool_job& job, bool attempted, bool served);
+  void notify_a_driver();
   // Starts the slot's worker if it has none; false (with `why`) if it cannot.
   bool ensure_worker(slot& s, std::string& why);
   void replace(slot& s, std::uint64_t pool_stats::*reason);
@@ -69,13 +84,27 @@ class pool_state {
 
   const pool_options opts_;
   mutable std::mutex mutex_;
-  std::condition_variable work_;  // a call was queued, or the pool is stopping
-  std::condition_variable room_;  // the queue fell below queue_limit
+  std::condition_variable room_;  // the queue fell below queue_limit, or a first worker started
   std::deque<std::shared_ptr<pool_job>> queue_;
   bool stopping_ = false;
+  std::size_t starting_ = 0;  // drivers still starting their first worker
   pool_stats stats_;
   std::vector<std::unique_ptr<slot>> slots_;
   std::vector<std::thread> drivers_;
+};
+
+// One submitted call, shared by the pool (until it ends) and its future.
+struct pool_job {
+  std::string frame;  // the call frame the worker reads
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // from call_timeout, once sent
+  bool sent = false;  // whether the frame went out whole (fast path)
+  runtime::call_outcome outcome;  // written by whoever runs the call until `done`
+  pool_state::slot* slot = nullptr;  // where it runs once taken
+  std::mutex mutex;
+  std::condition_variable ended;
+  bool done = false;       // under `mutex`
+  bool cancelled = false;  // under the pool's mutex
+  pool_state* pool = nullptr;
 };
 
 namespace {
@@ -84,8 +113,21 @@ namespace {
 class pooled_call final : public process_state {
  public:
   explicit pooled_call(std::shared_ptr<pool_job> job) : job_(std::move(job)) {}
+  pooled_call(const pooled_call&) = delete;
+  pooled_call& operator=(const pooled_call&) = delete;
+  // A dropped future's call runs on: its reply is the driver's to read.
+  ~pooled_call() override {
+    if (!ended()) job_->pool->hand_over(*job_);  // the pool outlives every call that has not ended
+  }
   int pidfd() const noexcept override { return -1; }  // a worker's pidfd is the pool's
   bool wait_until(std::optional<clock::time_point> until) override {
+    // A wait without a limit may read the reply itself; one with a limit never blocks on it,
+    // so the worker's driver reads it.
+    if (!until && job_->pool->claim_reply(*job_)) {
+      job_->pool->receive(*job_->slot, *job_);
+    } else if (until && !ended()) {
+      job_->pool->hand_over(*job_);
+    }
     std::unique_lock<std::mutex> lock(job_->mutex);
     if (until) {
       if (!job_->ended.wait_until(lock, *until, [this] { return job_->done; })) return false;
@@ -99,15 +141,16 @@ class pooled_call final : public process_state {
     return true;
   }
   void kill(int) noexcept override {
-    {
-      std::lock_guard<std::mutex> lock(job_->mutex);
-      if (job_->done) return;
-    }
-    job_->pool->cancel(job_);  // the pool outlives every call that has not ended
+    if (!ended()) job_->pool->cancel(job_);
   }
   void abandon() noexcept override {}
 
  private:
+  bool ended() const {
+    std::lock_guard<std::mutex> lock(job_->mutex);
+    return job_->done;
+  }
+
   std::shared_ptr<pool_job> job_;
   bool taken_ = false;
 };
@@ -117,12 +160,16 @@ class pooled_call final : public process_state {
 pool_state::pool_state(std::size_t workers, pool_options opts) : opts_(std::move(opts)) {
   workers = std::max<std::size_t>(workers, 1);
   for (std::size_t i = 0; i < workers; ++i) slots_.push_back(std::make_unique<slot>());
+  starting_ = workers;
   try {
     for (auto& s : slots_) drivers_.emplace_back([this, raw = s.get()] { drive(*raw); });
   } catch (...) {
     shutdown();
     throw;
   }
+  // Warm when constructed: every worker has started (or failed to, to be retried on a call).
+  std::unique_lock<std::mutex> lock(mutex_);
+  room_.wait(lock, [this] { return starting_ == 0; });
 }
 
 process_state_ptr pool_state::submit(const char* function_id, const argument_encoder& encoder) {
@@ -141,9 +188,46 @@ process_state_ptr pool_state::submit(const char* function_id, const argument_enc
   std::unique_lock<std::mutex> lock(mutex_);
   room_.wait(lock, [this] { return stopping_ || opts_.queue_limit == 0 || queue_.size() < opts_.queue_limit; });
   if (stopping_) throw error(error_kind::spawn_failed, "gofork: the pool is shut down");
-  queue_.push_back(std::move(job));
-  work_.notify_one();
+  slot* idle = nullptr;
+  if (queue_.empty() && job->frame.size() <= fast_frame_bytes) {
+    for (auto& s : slots_) {
+      if (s->state == phase::idle && s->worker) {
+        idle = s.get();
+        break;
+      }
+    }
+  }
+  if (idle == nullptr) {
+    queue_.push_back(std::move(job));
+    notify_a_driver();
+    // Workers held by replies no one reads yet are needed now: their drivers take them over.
+    for (auto& s : slots_) {
+      if (s->state == phase::sent && !s->handed_over) {
+        s->handed_over = true;
+        s->wake.notify_one();
+      }
+    }
+    return record;
+  }
+  // The fast path: send it from here, and leave the reply to the future's owner.
+  idle->state = phase::running;  // this thread's until the frame is out
+  idle->running = job;
+  job->slot = idle;
+  if (opts_.call_timeout) job->deadline = clock::now() + *opts_.call_timeout;
+  lock.unlock();
+  job->sent = idle->worker->send(job->frame, job->outcome, job->deadline);
+  lock.lock();
+  idle->state = phase::sent;
   return record;
+}
+
+void pool_state::notify_a_driver() {
+  for (auto& s : slots_) {
+    if (s->state == phase::idle) {
+      s->wake.notify_one();
+      return;
+    }
+  }
 }
 
 void pool_state::cancel(const std::shared_ptr<pool_job>& job) {
@@ -159,7 +243,7 @@ void pool_state::cancel(const std::shared_ptr<pool_job>& job) {
     return;
   }
   for (auto& s : slots_) {
-    if (s->running == job && s->worker) s->worker->kill(SIGKILL);  // its driver sees the end
+    if (s->running == job && s->worker) s->worker->kill(SIGKILL);  // whoever reads sees its end
   }
 }
 
@@ -167,8 +251,8 @@ void pool_state::shutdown() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
+    for (auto& s : slots_) s->wake.notify_one();
   }
-  work_.notify_all();
   room_.notify_all();
   for (std::thread& t : drivers_) {
     if (t.joinable()) t.join();
@@ -180,32 +264,69 @@ pool_stats pool_state::stats() const {
   return stats_;
 }
 
-std::shared_ptr<pool_job> pool_state::next_job(slot& s) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-  if (queue_.empty()) return nullptr;  // stopping, and every submitted call has been taken
-  s.running = std::move(queue_.front());
-  queue_.pop_front();
-  room_.notify_one();
-  return s.running;
+bool pool_state::claim_reply(pool_job& job) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (job.slot == nullptr || job.slot->state != phase::sent || job.slot->running.get() != &job) return false;
+  job.slot->state = phase::running;
+  job.slot->handed_over = false;
+  return true;
+}
+
+void pool_state::hand_over(pool_job& job) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (job.slot == nullptr || job.slot->state != phase::sent || job.slot->running.get() != &job) return;
+  job.slot->handed_over = true;
+  job.slot->wake.notify_one();
+}
+
+void pool_state::receive(slot& s, pool_job& job) {
+  bool served = false;
+  try {
+    served = s.worker->receive(job.outcome, job.deadline, job.sent);
+  } catch (const std::exception& e) {
+    job.outcome.start_failure = std::string("gofork: the pool lost its worker: ") + e.what();
+  }
+  conclude(s, job, true, served);
 }
 
 void pool_state::drive(slot& s) {
   std::string why;
   ensure_worker(s, why);  // warm before the first call; a failure is retried then
-  while (std::shared_ptr<pool_job> job = next_job(s)) run(s, *job);
-  std::unique_ptr<runtime::worker> last;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    last = std::move(s.worker);
+  std::unique_lock<std::mutex> lock(mutex_);
+  --starting_;
+  room_.notify_all();
+  for (;;) {
+    if (s.state == phase::sent && (stopping_ || s.handed_over)) {
+      // The reply of a call its submitter sent, handed over: read it here.
+      s.state = phase::running;
+      s.handed_over = false;
+      std::shared_ptr<pool_job> job = s.running;
+      lock.unlock();
+      receive(s, *job);
+      lock.lock();
+      continue;
+    }
+    if (s.state == phase::idle && !queue_.empty()) {
+      s.running = std::move(queue_.front());
+      queue_.pop_front();
+      s.state = phase::running;
+      room_.notify_one();
+      std::shared_ptr<pool_job> job = s.running;
+      lock.unlock();
+      run(s, *job);
+      lock.lock();
+      continue;
+    }
+    if (s.state == phase::idle && stopping_) break;  // every submitted call has been taken
+    s.wake.wait(lock);
   }
+  std::unique_ptr<runtime::worker> last = std::move(s.worker);
+  lock.unlock();
   last.reset();  // retires it: the worker exits at the end of its channel and is reaped
 }
 
 void pool_state::run(slot& s, pool_job& job) {
   std::string why;
-  bool served = false;
-  bool attempted = false;
   bool cancelled_before = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -213,22 +334,23 @@ void pool_state::run(slot& s, pool_job& job) {
   }
   if (cancelled_before) {
     job.outcome.cancelled = true;  // cancelled between the queue and its worker: it never runs
-  } else if (ensure_worker(s, why)) {
-    std::optional<clock::time_point> deadline;
-    if (opts_.call_timeout) deadline = clock::now() + *opts_.call_timeout;
-    attempted = true;
-    try {
-      served = s.worker->call(job.frame, job.outcome, deadline);
-    } catch (const std::exception& e) {
-      job.outcome.start_failure = std::string("gofork: the pool lost its worker: ") + e.what();
-    }
-  } else {
-    job.outcome.start_failure = why;
+    conclude(s, job, false, false);
+    return;
   }
+  if (!ensure_worker(s, why)) {
+    job.outcome.start_failure = why;
+    conclude(s, job, false, false);
+    return;
+  }
+  if (opts_.call_timeout) job.deadline = clock::now() + *opts_.call_timeout;
+  job.sent = s.worker->send(job.frame, job.outcome, job.deadline);
+  receive(s, job);
+}
+
+void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
   bool cancelled = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    s.running.reset();
     cancelled = job.cancelled;
     ++stats_.calls;
   }
@@ -242,6 +364,13 @@ void pool_state::run(slot& s, pool_job& job) {
     } else if (opts_.max_worker_rss_bytes != 0 && s.worker->resident_bytes() >= opts_.max_worker_rss_bytes) {
       replace(s, &pool_stats::retired_by_rss);
     }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    s.running.reset();
+    s.state = phase::idle;
+    s.handed_over = false;
+    if (!queue_.empty() || stopping_) s.wake.notify_one();
   }
   finish(job);
 }

@@ -77,12 +77,11 @@ void worker::kill(int sig) noexcept { ::syscall(SYS_pidfd_send_signal, pidfd_, s
 
 worker::~worker() { retire(); }
 
-bool worker::call(const std::string& frame, call_outcome& out, std::optional<clock::time_point> deadline) {
+bool worker::send(const std::string& frame, call_outcome& out, std::optional<clock::time_point> deadline) {
   out.pid = process_->pid;
   out.running_on = this;
   bool expired = false;
-  const int pidfd = process_->pid_fd.get();
-  // Send the whole frame; the socket is non-blocking, so wait for room, or for the worker's end.
+  // The socket is non-blocking: wait for room when it is full, or for the worker's end.
   for (std::size_t sent = 0; sent < frame.size();) {
     const ssize_t n = ::send(process_->channel.get(), frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
     if (n > 0) {
@@ -91,19 +90,26 @@ bool worker::call(const std::string& frame, call_outcome& out, std::optional<clo
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-        wait_for(process_->channel.get(), POLLOUT, pidfd, deadline, expired)) {
+        wait_for(process_->channel.get(), POLLOUT, pidfd_, deadline, expired)) {
       continue;
     }
-    break;  // the worker is gone, or past its time
+    out.timed_out = expired;
+    return false;  // the worker is gone, or past its time
   }
-  // Then the reply, the worker's end or the deadline, whichever comes first.
+  return true;
+}
+
+bool worker::receive(call_outcome& out, std::optional<clock::time_point> deadline, bool sent) {
+  out.pid = process_->pid;
+  out.running_on = this;
+  bool expired = out.timed_out;
   bool whole = false;
-  while (!whole && process_->channel) {
-    if (!wait_for(process_->channel.get(), POLLIN, pidfd, deadline, expired)) break;
+  // The reply, the worker's end or the deadline, whichever comes first.
+  while (sent && !whole && process_->channel) {
+    if (!wait_for(process_->channel.get(), POLLIN, pidfd_, deadline, expired)) break;
     whole = read_reply(out, process_->channel);
   }
-  if (!whole) read_reply(out, process_->channel);  // what a worker sent before it ended still counts
-  whole = out.reply.size() >= reply_header_size && !out.reply_malformed && !out.result_too_large;
+  if (!whole) whole = read_reply(out, process_->channel);  // what a worker sent before it ended counts
   if (whole) {
     std::string why;
     if (parse_reply(out.reply_frame(), why)) {
@@ -113,7 +119,7 @@ bool worker::call(const std::string& frame, call_outcome& out, std::optional<clo
       out.reply_malformed = true;
     }
   }
-  if (expired && !whole) out.timed_out = true;
+  out.timed_out = expired && !whole;
   kill(SIGKILL);
   reap(&out);
   out.running_on = nullptr;

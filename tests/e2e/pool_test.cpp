@@ -1,14 +1,22 @@
 // Warm worker pools against real workers: calls served by long-lived children, a death that
 // fails only its own call, time-outs, cancel, recycling by calls and by resident set, bad
 // replies, many threads, and a shutdown that leaves nothing behind.
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -19,6 +27,8 @@
 #include "../support/test_support.hpp"
 
 #include <gofork/gofork.hpp>
+
+extern char** environ;
 
 namespace {
 
@@ -70,6 +80,24 @@ TEST(pool, calls_are_served_by_warm_workers) {
   EXPECT_EQ(gofork::fork<int>(one, "count_calls").get(), 1);
   EXPECT_EQ(gofork::fork<int>(one, "count_calls").get(), 2);
   EXPECT_EQ(workers.stats().workers_started, 2u);
+}
+
+// A call sent by its submitter is read by whoever waits for it first — its own get(), or the
+// worker's driver once the call is waited on with a limit, dropped, or its worker is needed.
+TEST(pool, every_way_of_waiting_gets_its_reply) {
+  gofork::pool one(1);
+  auto a = gofork::fork<int>(one, "square", 2);
+  auto b = gofork::fork<int>(one, "square", 3);  // queued behind a, whose reply no one reads yet
+  EXPECT_EQ(b.get(), 9);
+  EXPECT_EQ(a.get(), 4);
+  auto c = gofork::fork<int>(one, "square", 4);
+  EXPECT_TRUE(c.wait_for(std::chrono::seconds(60)));
+  EXPECT_TRUE(c.ready());
+  EXPECT_EQ(c.get(), 16);
+  auto d = gofork::fork<int>(one, "square", 5);
+  d.wait();
+  EXPECT_EQ(d.get(), 25);
+  EXPECT_EQ(d.get(), 25) << "get() again gives the same result";
 }
 
 TEST(pool, an_exception_fails_its_call_and_the_worker_stays) {
@@ -126,6 +154,58 @@ TEST(pool, cancel_removes_a_queued_call_and_ends_a_running_one) {
   done.wait();
   done.cancel();  // too late: the result stays
   EXPECT_EQ(done.get(), 9);
+}
+
+// A memory cgroup of our own (v1 or v2) limited to `bytes`, removed on destruction; empty
+// `dir` when this machine does not let us make one.
+struct memory_cgroup {
+  std::string dir, limit_file;
+  explicit memory_cgroup(std::size_t bytes) {
+    std::ifstream self("/proc/self/cgroup");
+    std::string v1, v2;
+    for (std::string line; std::getline(self, line);) {
+      const auto second = line.find(':', line.find(':') + 1);
+      const std::string controllers = line.substr(line.find(':') + 1, second - line.find(':') - 1);
+      if (controllers == "memory") v1 = line.substr(second + 1);
+      if (line.rfind("0::", 0) == 0) v2 = line.substr(3);
+    }
+    const std::string name = "/gofork-oom-" + std::to_string(::getpid());
+    if (!v1.empty() && ::mkdir(("/sys/fs/cgroup/memory" + v1 + name).c_str(), 0755) == 0) {
+      dir = "/sys/fs/cgroup/memory" + v1 + name;
+      limit_file = dir + "/memory.limit_in_bytes";
+    } else if (!v2.empty() && ::access(("/sys/fs/cgroup" + v2 + "/memory.max").c_str(), F_OK) == 0 &&
+               ::mkdir(("/sys/fs/cgroup" + v2 + name).c_str(), 0755) == 0) {
+      dir = "/sys/fs/cgroup" + v2 + name;
+      limit_file = dir + "/memory.max";
+    }
+    if (!dir.empty() && !write(limit_file, std::to_string(bytes))) {
+      ::rmdir(dir.c_str());
+      dir.clear();
+    }
+  }
+  ~memory_cgroup() {
+    if (!dir.empty()) ::rmdir(dir.c_str());
+  }
+  static bool write(const std::string& file, const std::string& text) {
+    std::ofstream out(file);
+    out << text;
+    out.flush();
+    return static_cast<bool>(out);
+  }
+  bool add(int pid) const { return write(dir + "/cgroup.procs", std::to_string(pid)); }
+};
+
+TEST(pool, a_worker_the_oom_killer_ends_fails_its_call_alone) {
+  memory_cgroup limited(std::size_t{64} << 20);
+  if (limited.dir.empty()) GTEST_SKIP() << "no memory cgroup of our own can be made here";
+  gofork::pool workers(1);
+  const int pid = gofork::fork<int>(workers, "own_pid").get();
+  ASSERT_TRUE(limited.add(pid));
+  auto e = expect_error([&] { gofork::fork<int>(workers, "grow", 512).get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::child_signaled) << e.what();
+  EXPECT_NE(std::string(e.what()).find("SIGKILL"), std::string::npos) << e.what();
+  EXPECT_NE(gofork::fork<int>(workers, "own_pid").get(), pid);
+  EXPECT_EQ(gofork::fork<int>(workers, "square", 8).get(), 64);
 }
 
 TEST(pool, workers_are_retired_after_max_calls_and_at_max_resident_set) {
@@ -237,6 +317,56 @@ TEST(pool, the_queue_limit_holds_submitters_back) {
   EXPECT_TRUE(submitted.load());
 }
 
+// The owner of a pool, run as its own program by the test below: two workers, a call in
+// flight on each, their pids on stdout, then it waits to be killed.
+[[noreturn]] void own_a_pool() {
+  gofork::pool workers(2);
+  auto a = gofork::fork<int>(workers, "own_pid");  // both workers idle: one call on each
+  auto b = gofork::fork<int>(workers, "own_pid");
+  const int first = a.get(), second = b.get();
+  auto hang_a = gofork::fork(workers, "pause_forever");
+  auto hang_b = gofork::fork(workers, "pause_forever");
+  std::printf("%d %d\n", first, second);
+  std::fflush(stdout);
+  for (;;) ::pause();
+}
+
+// No worker outlives its pool's process, even one killed with SIGKILL mid-call.
+TEST(pool, workers_end_with_a_parent_killed_by_sigkill) {
+  int out[2];
+  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  char self[] = "/proc/self/exe";
+  char flag[] = "--own-a-pool";
+  char* argv[] = {self, flag, nullptr};
+  pid_t owner = -1;
+  ASSERT_EQ(::posix_spawn(&owner, self, &actions, nullptr, argv, environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  std::string line;
+  char c = 0;
+  while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+  ::close(out[0]);
+  int pids[2] = {0, 0};
+  ASSERT_EQ(std::sscanf(line.c_str(), "%d %d", &pids[0], &pids[1]), 2) << line;
+  EXPECT_NE(pids[0], pids[1]);
+  int handles[2];
+  for (int i = 0; i < 2; ++i) {
+    handles[i] = static_cast<int>(::syscall(SYS_pidfd_open, pids[i], 0));
+    ASSERT_GE(handles[i], 0) << "worker " << pids[i] << " is not running";
+  }
+  ASSERT_EQ(::kill(owner, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(owner, &status, 0), owner);
+  for (int i = 0; i < 2; ++i) {
+    pollfd ended{handles[i], POLLIN, 0};
+    EXPECT_EQ(::poll(&ended, 1, 60'000), 1) << "worker " << pids[i] << " outlived its pool's process";
+    ::close(handles[i]);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -250,6 +380,7 @@ int main(int argc, char** argv) {
   gofork::register_function("echo", &echo);
   gofork::register_function("count_calls", &count_calls);
   gofork::init(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "--own-a-pool") own_a_pool();
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
