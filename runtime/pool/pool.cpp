@@ -103,6 +103,9 @@ struct pool_job {
   std::mutex mutex;
   std::condition_variable ended;
   bool done = false;       // under `mutex`
+  bool claimable = false;  // under `mutex`: sent by another thread, its reply for the owner to read
+  bool abandoned = false;  // under `mutex`: its future is gone
+  bool owner_waiting = false;  // under `mutex`: its owner waits in get() or wait(), and reads a sent reply itself
   bool cancelled = false;  // under the pool's mutex
   pool_state* pool = nullptr;
 };
@@ -117,28 +120,51 @@ class pooled_call final : public process_state {
   pooled_call& operator=(const pooled_call&) = delete;
   // A dropped future's call runs on: its reply is the driver's to read.
   ~pooled_call() override {
-    if (!ended()) job_->pool->hand_over(*job_);  // the pool outlives every call that has not ended
+    {
+      std::lock_guard<std::mutex> lock(job_->mutex);
+      if (job_->done) return;
+      job_->abandoned = true;
+    }
+    job_->pool->hand_over(*job_);  // the pool outlives every call that has not ended
   }
   int pidfd() const noexcept override { return -1; }  // a worker's pidfd is the pool's
   bool wait_until(std::optional<clock::time_point> until) override {
-    // A wait without a limit may read the reply itself; one with a limit never blocks on it,
-    // so the worker's driver reads it.
-    if (!until && job_->pool->claim_reply(*job_)) {
-      job_->pool->receive(*job_->slot, *job_);
-    } else if (until && !ended()) {
-      job_->pool->hand_over(*job_);
+    // A wait without a limit reads the reply itself whenever it can; one with a limit never
+    // blocks on it, so the worker's driver reads it.
+    struct waiting {
+      pool_job& job;
+      bool on;
+      waiting(pool_job& j, bool limitless) : job(j), on(limitless) { set(on); }
+      ~waiting() { set(false); }
+      void set(bool value) {
+        if (!on) return;
+        std::lock_guard<std::mutex> lock(job.mutex);
+        job.owner_waiting = value;
+      }
+    } marked(*job_, !until);
+    for (;;) {
+      if (!until && job_->pool->claim_reply(*job_)) {
+        job_->pool->receive(*job_->slot, *job_);
+      } else if (until && !ended()) {
+        job_->pool->hand_over(*job_);
+      }
+      std::unique_lock<std::mutex> lock(job_->mutex);
+      auto settled = [this] { return job_->done || job_->claimable; };
+      if (until) {
+        if (!job_->ended.wait_until(lock, *until, settled)) return false;
+      } else {
+        job_->ended.wait(lock, settled);
+      }
+      if (!job_->done) {
+        job_->claimable = false;  // sent on its worker for us to read: go round and read it
+        continue;
+      }
+      if (!taken_) {
+        take_outcome(job_->outcome);
+        taken_ = true;
+      }
+      return true;
     }
-    std::unique_lock<std::mutex> lock(job_->mutex);
-    if (until) {
-      if (!job_->ended.wait_until(lock, *until, [this] { return job_->done; })) return false;
-    } else {
-      job_->ended.wait(lock, [this] { return job_->done; });
-    }
-    if (!taken_) {
-      take_outcome(job_->outcome);
-      taken_ = true;
-    }
-    return true;
   }
   void kill(int) noexcept override {
     if (!ended()) job_->pool->cancel(job_);
@@ -200,9 +226,11 @@ process_state_ptr pool_state::submit(const char* function_id, const argument_enc
   if (idle == nullptr) {
     queue_.push_back(std::move(job));
     notify_a_driver();
-    // Workers held by replies no one reads yet are needed now: their drivers take them over.
+    // Workers held by replies no one is about to read are needed now: their drivers take them.
     for (auto& s : slots_) {
-      if (s->state == phase::sent && !s->handed_over) {
+      if (s->state != phase::sent || s->handed_over) continue;
+      std::lock_guard<std::mutex> job_lock(s->running->mutex);
+      if (!s->running->owner_waiting) {
         s->handed_over = true;
         s->wake.notify_one();
       }
@@ -365,14 +393,45 @@ void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
       replace(s, &pool_stats::retired_by_rss);
     }
   }
+  std::shared_ptr<pool_job> next;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     s.running.reset();
     s.state = phase::idle;
     s.handed_over = false;
-    if (!queue_.empty() || stopping_) s.wake.notify_one();
+    if (!queue_.empty() && s.worker) {
+      // The next queued call goes out on this worker now, from this thread, and its owner reads
+      // the reply: one hand-off between threads instead of two through the driver.
+      next = std::move(queue_.front());
+      queue_.pop_front();
+      room_.notify_one();
+      s.running = next;
+      s.state = phase::running;
+      next->slot = &s;
+      if (opts_.call_timeout) next->deadline = clock::now() + *opts_.call_timeout;
+    } else if (!queue_.empty() || stopping_) {
+      s.wake.notify_one();
+    }
   }
   finish(job);
+  if (!next) return;
+  next->sent = s.worker->send(next->frame, next->outcome, next->deadline);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    s.state = phase::sent;
+    // Unless its owner already waits for it, its driver reads it: an owner may come late, or
+    // never, while other calls need the worker.
+    bool owner_reads = false;
+    {
+      std::lock_guard<std::mutex> job_lock(next->mutex);
+      owner_reads = next->owner_waiting && !next->abandoned;
+    }
+    if (stopping_ || !owner_reads) s.handed_over = true;
+    if (s.handed_over) s.wake.notify_one();
+  }
+  std::lock_guard<std::mutex> lock(next->mutex);
+  next->claimable = true;
+  next->ended.notify_all();
 }
 
 bool pool_state::ensure_worker(slot& s, std::string& why) {

@@ -98,6 +98,11 @@ TEST(pool, every_way_of_waiting_gets_its_reply) {
   d.wait();
   EXPECT_EQ(d.get(), 25);
   EXPECT_EQ(d.get(), 25) << "get() again gives the same result";
+  // A future dropped while its call still queues: the call runs on and frees its worker.
+  auto e = gofork::fork<int>(one, "square", 6);
+  (void)gofork::fork<int>(one, "square", 7);
+  EXPECT_EQ(e.get(), 36);
+  EXPECT_EQ(gofork::fork<int>(one, "square", 8).get(), 64);
 }
 
 TEST(pool, an_exception_fails_its_call_and_the_worker_stays) {
