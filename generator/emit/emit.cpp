@@ -108,7 +108,11 @@ std::string stubs(const model::function& fn) {
   out += indent + "// Runs " + fn.id + " in a worker of the pool; see gofork::future.\n";
   out += storage + "::gofork::future<" + fn.result_type + "> " + stub_name(fn) + "(::gofork::pool& gofork_pool_" +
          (params.empty() ? "" : ", ") + params + ") {\n";
-  out += indent + "  return " + launch_call(fn, "submit", "gofork_pool_") + ";\n" + indent + "}\n";
+  out += indent + "  return " + launch_call(fn, "submit", "gofork_pool_") + ";\n" + indent + "}\n\n";
+  out += indent + "// As above, without blocking: no future, and no call, when the pool's queue is full.\n";
+  out += storage + "::std::optional<::gofork::future<" + fn.result_type + ">> try_" + stub_name(fn) +
+         "(::gofork::pool& gofork_pool_" + (params.empty() ? "" : ", ") + params + ") {\n";
+  out += indent + "  return " + launch_call(fn, "try_submit", "gofork_pool_") + ";\n" + indent + "}\n";
   return out;
 }
 

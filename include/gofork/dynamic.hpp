@@ -16,6 +16,7 @@
 //   }
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -90,8 +91,6 @@ template <class R = void, class... A>
   return fork<R>(options{}, name, args...);
 }
 
-// A reusable launch: one function, options set once, started any number of times (go-fork's
-// Function can start only once).
 // The dynamic API through a pool: gofork::fork<int>(workers, "square", 7).
 template <class R = void, class... A>
 [[nodiscard]] future<R> fork(pool& p, std::string_view name, const A&... args) {
@@ -99,6 +98,19 @@ template <class R = void, class... A>
   return future<R>(detail::submit_with_arguments(p, detail::dynamic_id(name).c_str(), detail::wire_value(args)...));
 }
 
+// As fork(pool&, ...), but without blocking: no future (and no call) when the pool's queue is
+// at queue_limit.
+template <class R = void, class... A>
+[[nodiscard]] std::optional<future<R>> try_fork(pool& p, std::string_view name, const A&... args) {
+  detail::check_dynamic_call(name, detail::tag_of<R>(), {detail::tag_of<A>()...});
+  detail::process_state_ptr state =
+      detail::try_submit_with_arguments(p, detail::dynamic_id(name).c_str(), detail::wire_value(args)...);
+  if (!state) return std::nullopt;
+  return future<R>(std::move(state));
+}
+
+// A reusable launch: one function, options set once, started any number of times (go-fork's
+// Function can start only once).
 template <class R = void>
 class launcher {
  public:

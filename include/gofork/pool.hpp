@@ -87,6 +87,8 @@ namespace detail {
 
 // Queues the call; blocks while the pool's queue is at queue_limit.
 process_state_ptr submit(pool& p, const char* function_id, const argument_encoder& encoder);
+// As submit, but null at once, with no call made, when the queue is at queue_limit.
+process_state_ptr try_submit(pool& p, const char* function_id, const argument_encoder& encoder);
 // Whether the call ended within `limit` (0: a look without waiting).
 bool state_done_within(process_state& state, std::chrono::nanoseconds limit);
 

@@ -44,7 +44,8 @@ class pool_state {
   pool_state(std::size_t workers, pool_options opts);
   ~pool_state() { shutdown(); }
 
-  process_state_ptr submit(const char* function_id, const argument_encoder& encoder);
+  // Null when `wait_for_room` is false and the queue is at queue_limit.
+  process_state_ptr submit(const char* function_id, const argument_encoder& encoder, bool wait_for_room);
   void cancel(const std::shared_ptr<pool_job>& job);
   void shutdown();
   std::size_t size() const noexcept { return slots_.size(); }
@@ -198,7 +199,7 @@ pool_state::pool_state(std::size_t workers, pool_options opts) : opts_(std::move
   room_.wait(lock, [this] { return starting_ == 0; });
 }
 
-process_state_ptr pool_state::submit(const char* function_id, const argument_encoder& encoder) {
+process_state_ptr pool_state::submit(const char* function_id, const argument_encoder& encoder, bool wait_for_room) {
   auto job = std::make_shared<pool_job>();
   {
     sink arguments(encoder.size_hint);
@@ -210,10 +211,12 @@ process_state_ptr pool_state::submit(const char* function_id, const argument_enc
   job->pool = this;
   job->outcome.max_result_bytes = opts_.launch.max_result_bytes;
   if (opts_.call_timeout) job->outcome.timeout = *opts_.call_timeout;
-  process_state_ptr record(new pooled_call(job));
   std::unique_lock<std::mutex> lock(mutex_);
-  room_.wait(lock, [this] { return stopping_ || opts_.queue_limit == 0 || queue_.size() < opts_.queue_limit; });
+  const auto has_room = [this] { return stopping_ || opts_.queue_limit == 0 || queue_.size() < opts_.queue_limit; };
+  if (!wait_for_room && !has_room()) return nullptr;  // the frame is dropped: no call was made
+  room_.wait(lock, has_room);
   if (stopping_) throw error(error_kind::spawn_failed, "gofork: the pool is shut down");
+  process_state_ptr record(new pooled_call(job));
   slot* idle = nullptr;
   if (queue_.empty() && job->frame.size() <= fast_frame_bytes) {
     for (auto& s : slots_) {
@@ -471,7 +474,11 @@ void pool_state::finish(pool_job& job) {
 }
 
 process_state_ptr submit(pool& p, const char* function_id, const argument_encoder& encoder) {
-  return p.state().submit(function_id, encoder);
+  return p.state().submit(function_id, encoder, true);
+}
+
+process_state_ptr try_submit(pool& p, const char* function_id, const argument_encoder& encoder) {
+  return p.state().submit(function_id, encoder, false);
 }
 
 bool state_done_within(process_state& state, std::chrono::nanoseconds limit) {

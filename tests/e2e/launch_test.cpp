@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -382,6 +383,29 @@ TEST_F(launch, threads_spawn_concurrently) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(correct.load(), 40);
+}
+
+// The generated pool overloads: fork_f(pool&, ...) waits for room in the queue, try_fork_f
+// gives no future when there is none, and static members have both too.
+TEST_F(launch, generated_pool_stubs_submit_and_try_to_submit) {
+  gofork::pool_options o;
+  o.queue_limit = 1;
+  gofork::pool workers(1, o);
+  EXPECT_EQ(e2e::fork_square(workers, 6).get(), 36);
+  auto hold = e2e::fork_sleep_forever(workers);  // on the one worker
+  auto queued = e2e::fork_square(workers, 7);   // the queue is full
+  std::optional<gofork::future<int>> refused = e2e::try_fork_square(workers, 8);
+  EXPECT_FALSE(refused.has_value()) << "try_fork_* past queue_limit gives no future";
+  hold.cancel();
+  EXPECT_EQ(expect_error([&] { hold.get(); }).kind(), gofork::error_kind::cancelled);
+  EXPECT_EQ(queued.get(), 49);
+  std::optional<gofork::future<int>> taken = e2e::try_fork_square(workers, 9);
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->get(), 81);
+  auto counted = gofork::stubs<e2e::counter>::try_fork_count_from(workers, 2, 4);
+  ASSERT_TRUE(counted.has_value());
+  EXPECT_EQ(counted->get(), e2e::counter::count_from(2, 4));
+  workers.shutdown();
 }
 
 }  // namespace

@@ -332,6 +332,25 @@ TEST(pool, the_queue_limit_holds_submitters_back) {
   EXPECT_TRUE(submitted.load());
 }
 
+// try_fork never blocks: past queue_limit there is no future and no call; with room, it is
+// an ordinary call.
+TEST(pool, try_fork_gives_no_future_past_the_queue_limit) {
+  gofork::pool_options o;
+  o.queue_limit = 1;
+  gofork::pool workers(1, o);
+  auto running = gofork::fork(workers, "pause_forever");
+  auto queued = gofork::fork<int>(workers, "count_calls");
+  EXPECT_FALSE(gofork::try_fork<int>(workers, "count_calls").has_value());
+  EXPECT_FALSE(gofork::try_fork<int>(workers, "count_calls").has_value());
+  running.cancel();
+  const int first = queued.get();  // on the replacement worker: its first call
+  EXPECT_EQ(first, 1);
+  auto later = gofork::try_fork<int>(workers, "count_calls");
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(later->get(), 2) << "the refused calls never ran";
+  EXPECT_EQ(workers.stats().calls, 3u);
+}
+
 // The owner of a pool, run as its own program by the test below: two workers, a call in
 // flight on each, their pids on stdout, then it waits to be killed.
 [[noreturn]] void own_a_pool() {

@@ -1,7 +1,9 @@
 // File: gofork/detail/stub.hpp — internal; the one header generated *.gofork.hpp files include.
 #pragma once
 
+#include <optional>
 #include <tuple>
+#include <utility>
 
 #include <gofork/access.hpp>
 #include <gofork/attribute.hpp>
@@ -47,6 +49,20 @@ process_state_ptr submit_with_arguments(pool& p, const char* function_id, const 
 template <class R, class... V>
 future<R> submit(pool& p, const char* function_id, const V&... args) {
   return future<R>(submit_with_arguments<V...>(p, function_id, args...));
+}
+
+// The body of every generated try_fork_*(pool&, ...) stub: no future when the queue is full.
+template <class... V>
+process_state_ptr try_submit_with_arguments(pool& p, const char* function_id, const V&... args) {
+  return with_argument_encoder<V...>([&](const argument_encoder& e) { return try_submit(p, function_id, e); },
+                                     args...);
+}
+
+template <class R, class... V>
+std::optional<future<R>> try_submit(pool& p, const char* function_id, const V&... args) {
+  process_state_ptr state = try_submit_with_arguments<V...>(p, function_id, args...);
+  if (!state) return std::nullopt;
+  return future<R>(std::move(state));
 }
 
 template <class R, class... V>

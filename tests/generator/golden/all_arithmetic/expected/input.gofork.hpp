@@ -19,6 +19,11 @@ namespace types {
   return ::gofork::detail::submit<char32_t, wchar_t, char16_t, char32_t>(gofork_pool_, "types::characters(wchar_t, char16_t, char32_t)", w, c16, c32);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<char32_t>> try_fork_characters(::gofork::pool& gofork_pool_, wchar_t w, char16_t c16, char32_t c32) {
+  return ::gofork::detail::try_submit<char32_t, wchar_t, char16_t, char32_t>(gofork_pool_, "types::characters(wchar_t, char16_t, char32_t)", w, c16, c32);
+}
+
 // Runs types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::vector<::std::map<::std::string, ::std::set<int>>>> fork_containers(const ::gofork::options& gofork_options_, const ::std::array<double, 3>& a, ::std::deque<::std::list<float>> d, const ::std::unordered_map<::std::string, ::std::unordered_set<long>>& u, ::std::pair<int, ::std::optional<::std::string>> p, ::std::tuple<> empty, const ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>& t) {
   return ::gofork::detail::launch<::std::vector<::std::map<::std::string, ::std::set<int>>>, ::std::array<double, 3>, ::std::deque<::std::list<float>>, ::std::unordered_map<::std::string, ::std::unordered_set<long>>, ::std::pair<int, ::std::optional<::std::string>>, ::std::tuple<>, ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>>(gofork_options_, "types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &)", a, d, u, p, empty, t);
@@ -31,6 +36,11 @@ namespace types {
 // Runs types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<::std::vector<::std::map<::std::string, ::std::set<int>>>> fork_containers(::gofork::pool& gofork_pool_, const ::std::array<double, 3>& a, ::std::deque<::std::list<float>> d, const ::std::unordered_map<::std::string, ::std::unordered_set<long>>& u, ::std::pair<int, ::std::optional<::std::string>> p, ::std::tuple<> empty, const ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>& t) {
   return ::gofork::detail::submit<::std::vector<::std::map<::std::string, ::std::set<int>>>, ::std::array<double, 3>, ::std::deque<::std::list<float>>, ::std::unordered_map<::std::string, ::std::unordered_set<long>>, ::std::pair<int, ::std::optional<::std::string>>, ::std::tuple<>, ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>>(gofork_pool_, "types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &)", a, d, u, p, empty, t);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::std::vector<::std::map<::std::string, ::std::set<int>>>>> try_fork_containers(::gofork::pool& gofork_pool_, const ::std::array<double, 3>& a, ::std::deque<::std::list<float>> d, const ::std::unordered_map<::std::string, ::std::unordered_set<long>>& u, ::std::pair<int, ::std::optional<::std::string>> p, ::std::tuple<> empty, const ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>& t) {
+  return ::gofork::detail::try_submit<::std::vector<::std::map<::std::string, ::std::set<int>>>, ::std::array<double, 3>, ::std::deque<::std::list<float>>, ::std::unordered_map<::std::string, ::std::unordered_set<long>>, ::std::pair<int, ::std::optional<::std::string>>, ::std::tuple<>, ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>>(gofork_pool_, "types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &)", a, d, u, p, empty, t);
 }
 
 // Runs types::floating(float, double) in a new process; see gofork::process.
@@ -47,6 +57,11 @@ namespace types {
   return ::gofork::detail::submit<double, float, double>(gofork_pool_, "types::floating(float, double)", f, d);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<double>> try_fork_floating(::gofork::pool& gofork_pool_, float f, double d) {
+  return ::gofork::detail::try_submit<double, float, double>(gofork_pool_, "types::floating(float, double)", f, d);
+}
+
 // Runs types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<bool> fork_integers(const ::gofork::options& gofork_options_, bool b, char c, signed char sc, unsigned char uc, short s, unsigned short us, int i, unsigned int ui, long l, unsigned long ul, long long ll, unsigned long long ull) {
   return ::gofork::detail::launch<bool, bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long>(gofork_options_, "types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long)", b, c, sc, uc, s, us, i, ui, l, ul, ll, ull);
@@ -61,6 +76,11 @@ namespace types {
   return ::gofork::detail::submit<bool, bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long>(gofork_pool_, "types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long)", b, c, sc, uc, s, us, i, ui, l, ul, ll, ull);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<bool>> try_fork_integers(::gofork::pool& gofork_pool_, bool b, char c, signed char sc, unsigned char uc, short s, unsigned short us, int i, unsigned int ui, long l, unsigned long ul, long long ll, unsigned long long ull) {
+  return ::gofork::detail::try_submit<bool, bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long>(gofork_pool_, "types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long)", b, c, sc, uc, s, us, i, ui, l, ul, ll, ull);
+}
+
 // Runs types::maybe(std::optional<std::vector<std::basic_string<char>>> &&) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::optional<::std::tuple<int, ::std::string>>> fork_maybe(const ::gofork::options& gofork_options_, ::std::optional<::std::vector<::std::string>>&& in) {
   return ::gofork::detail::launch<::std::optional<::std::tuple<int, ::std::string>>, ::std::optional<::std::vector<::std::string>>>(gofork_options_, "types::maybe(std::optional<std::vector<std::basic_string<char>>> &&)", in);
@@ -73,6 +93,11 @@ namespace types {
 // Runs types::maybe(std::optional<std::vector<std::basic_string<char>>> &&) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<::std::optional<::std::tuple<int, ::std::string>>> fork_maybe(::gofork::pool& gofork_pool_, ::std::optional<::std::vector<::std::string>>&& in) {
   return ::gofork::detail::submit<::std::optional<::std::tuple<int, ::std::string>>, ::std::optional<::std::vector<::std::string>>>(gofork_pool_, "types::maybe(std::optional<std::vector<std::basic_string<char>>> &&)", in);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::std::optional<::std::tuple<int, ::std::string>>>> try_fork_maybe(::gofork::pool& gofork_pool_, ::std::optional<::std::vector<::std::string>>&& in) {
+  return ::gofork::detail::try_submit<::std::optional<::std::tuple<int, ::std::string>>, ::std::optional<::std::vector<::std::string>>>(gofork_pool_, "types::maybe(std::optional<std::vector<std::basic_string<char>>> &&)", in);
 }
 
 }  // namespace types

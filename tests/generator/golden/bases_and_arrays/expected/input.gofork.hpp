@@ -76,6 +76,11 @@ namespace geo {
   return ::gofork::detail::submit<::geo::sample, ::geo::sample>(gofork_pool_, "geo::flip(const geo::sample &)", s);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::geo::sample>> try_fork_flip(::gofork::pool& gofork_pool_, const ::geo::sample& s) {
+  return ::gofork::detail::try_submit<::geo::sample, ::geo::sample>(gofork_pool_, "geo::flip(const geo::sample &)", s);
+}
+
 }  // namespace geo
 
 namespace gofork::generated {

@@ -19,6 +19,11 @@ namespace app {
   return ::gofork::detail::submit<int>(gofork_pool_, "app::answer()");
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<int>> try_fork_answer(::gofork::pool& gofork_pool_) {
+  return ::gofork::detail::try_submit<int>(gofork_pool_, "app::answer()");
+}
+
 // Runs app::f(int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<void> fork_f(const ::gofork::options& gofork_options_, int value) {
   return ::gofork::detail::launch<void, int>(gofork_options_, "app::f(int)", value);
@@ -33,6 +38,11 @@ namespace app {
   return ::gofork::detail::submit<void, int>(gofork_pool_, "app::f(int)", value);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<void>> try_fork_f(::gofork::pool& gofork_pool_, int value) {
+  return ::gofork::detail::try_submit<void, int>(gofork_pool_, "app::f(int)", value);
+}
+
 // Runs app::greet(const std::basic_string<char> &, int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::string> fork_greet(const ::gofork::options& gofork_options_, const ::std::string& who, int times) {
   return ::gofork::detail::launch<::std::string, ::std::string, int>(gofork_options_, "app::greet(const std::basic_string<char> &, int)", who, times);
@@ -45,6 +55,11 @@ namespace app {
 // Runs app::greet(const std::basic_string<char> &, int) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<::std::string> fork_greet(::gofork::pool& gofork_pool_, const ::std::string& who, int times) {
   return ::gofork::detail::submit<::std::string, ::std::string, int>(gofork_pool_, "app::greet(const std::basic_string<char> &, int)", who, times);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::std::string>> try_fork_greet(::gofork::pool& gofork_pool_, const ::std::string& who, int times) {
+  return ::gofork::detail::try_submit<::std::string, ::std::string, int>(gofork_pool_, "app::greet(const std::basic_string<char> &, int)", who, times);
 }
 
 }  // namespace app
@@ -65,6 +80,11 @@ namespace app::math::detail {
   return ::gofork::detail::submit<int, int>(gofork_pool_, "app::math::detail::cube(int)", arg0);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<int>> try_fork_cube(::gofork::pool& gofork_pool_, int arg0) {
+  return ::gofork::detail::try_submit<int, int>(gofork_pool_, "app::math::detail::cube(int)", arg0);
+}
+
 }  // namespace app::math::detail
 
 namespace app {
@@ -83,6 +103,11 @@ namespace app {
   return ::gofork::detail::submit<double, ::std::vector<double>>(gofork_pool_, "app::mean(const std::vector<double> &)", values);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<double>> try_fork_mean(::gofork::pool& gofork_pool_, const ::std::vector<double>& values) {
+  return ::gofork::detail::try_submit<double, ::std::vector<double>>(gofork_pool_, "app::mean(const std::vector<double> &)", values);
+}
+
 // Runs app::square(int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<int> fork_square(const ::gofork::options& gofork_options_, int x) {
   return ::gofork::detail::launch<int, int>(gofork_options_, "app::square(int)", x);
@@ -95,6 +120,11 @@ namespace app {
 // Runs app::square(int) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<int> fork_square(::gofork::pool& gofork_pool_, int x) {
   return ::gofork::detail::submit<int, int>(gofork_pool_, "app::square(int)", x);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<int>> try_fork_square(::gofork::pool& gofork_pool_, int x) {
+  return ::gofork::detail::try_submit<int, int>(gofork_pool_, "app::square(int)", x);
 }
 
 // Runs app::sum(std::vector<double>) in a new process; see gofork::process.
@@ -111,6 +141,11 @@ namespace app {
   return ::gofork::detail::submit<double, ::std::vector<double>>(gofork_pool_, "app::sum(std::vector<double>)", values);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<double>> try_fork_sum(::gofork::pool& gofork_pool_, ::std::vector<double> values) {
+  return ::gofork::detail::try_submit<double, ::std::vector<double>>(gofork_pool_, "app::sum(std::vector<double>)", values);
+}
+
 // Runs app::twice(double) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<double> fork_twice(const ::gofork::options& gofork_options_, double x) {
   return ::gofork::detail::launch<double, double>(gofork_options_, "app::twice(double)", x);
@@ -123,6 +158,11 @@ namespace app {
 // Runs app::twice(double) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<double> fork_twice(::gofork::pool& gofork_pool_, double x) {
   return ::gofork::detail::submit<double, double>(gofork_pool_, "app::twice(double)", x);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<double>> try_fork_twice(::gofork::pool& gofork_pool_, double x) {
+  return ::gofork::detail::try_submit<double, double>(gofork_pool_, "app::twice(double)", x);
 }
 
 // Runs app::twice(long) in a new process; see gofork::process.
@@ -139,6 +179,11 @@ namespace app {
   return ::gofork::detail::submit<long, long>(gofork_pool_, "app::twice(long)", x);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<long>> try_fork_twice(::gofork::pool& gofork_pool_, long x) {
+  return ::gofork::detail::try_submit<long, long>(gofork_pool_, "app::twice(long)", x);
+}
+
 }  // namespace app
 
 // Runs count(std::vector<std::basic_string<char>> &&) in a new process; see gofork::process.
@@ -153,6 +198,11 @@ namespace app {
 // Runs count(std::vector<std::basic_string<char>> &&) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<::std::size_t> fork_count(::gofork::pool& gofork_pool_, ::std::vector<::std::string>&& words) {
   return ::gofork::detail::submit<::std::size_t, ::std::vector<::std::string>>(gofork_pool_, "count(std::vector<std::basic_string<char>> &&)", words);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::std::size_t>> try_fork_count(::gofork::pool& gofork_pool_, ::std::vector<::std::string>&& words) {
+  return ::gofork::detail::try_submit<::std::size_t, ::std::vector<::std::string>>(gofork_pool_, "count(std::vector<std::basic_string<char>> &&)", words);
 }
 
 namespace gofork::generated {

@@ -115,6 +115,11 @@ namespace inv {
   return ::gofork::detail::submit<::inv::order, ::inv::order, int>(gofork_pool_, "inv::restock(const inv::order &, int)", o, extra);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::inv::order>> try_fork_restock(::gofork::pool& gofork_pool_, const ::inv::order& o, int extra) {
+  return ::gofork::detail::try_submit<::inv::order, ::inv::order, int>(gofork_pool_, "inv::restock(const inv::order &, int)", o, extra);
+}
+
 }  // namespace inv
 
 namespace gofork::generated {

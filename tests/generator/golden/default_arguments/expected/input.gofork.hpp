@@ -19,6 +19,11 @@ namespace app {
   return ::gofork::detail::submit<int, int, int>(gofork_pool_, "app::add(int, int)", x, y);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<int>> try_fork_add(::gofork::pool& gofork_pool_, int x, int y = 10) {
+  return ::gofork::detail::try_submit<int, int, int>(gofork_pool_, "app::add(int, int)", x, y);
+}
+
 // Runs app::greet(const std::basic_string<char> &, int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::string> fork_greet(const ::gofork::options& gofork_options_, const ::std::string& who = "world", int times = DEFAULT_TIMES) {
   return ::gofork::detail::launch<::std::string, ::std::string, int>(gofork_options_, "app::greet(const std::basic_string<char> &, int)", who, times);
@@ -31,6 +36,11 @@ namespace app {
 // Runs app::greet(const std::basic_string<char> &, int) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<::std::string> fork_greet(::gofork::pool& gofork_pool_, const ::std::string& who = "world", int times = DEFAULT_TIMES) {
   return ::gofork::detail::submit<::std::string, ::std::string, int>(gofork_pool_, "app::greet(const std::basic_string<char> &, int)", who, times);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::std::string>> try_fork_greet(::gofork::pool& gofork_pool_, const ::std::string& who = "world", int times = DEFAULT_TIMES) {
+  return ::gofork::detail::try_submit<::std::string, ::std::string, int>(gofork_pool_, "app::greet(const std::basic_string<char> &, int)", who, times);
 }
 
 // Runs app::later(long, long) in a new process; see gofork::process.
@@ -47,6 +57,11 @@ namespace app {
   return ::gofork::detail::submit<long, long, long>(gofork_pool_, "app::later(long, long)", a, b);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<long>> try_fork_later(::gofork::pool& gofork_pool_, long a, long b = -1) {
+  return ::gofork::detail::try_submit<long, long, long>(gofork_pool_, "app::later(long, long)", a, b);
+}
+
 // Runs app::scaled(int, int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<int> fork_scaled(const ::gofork::options& gofork_options_, int x, int by = step * 2) {
   return ::gofork::detail::launch<int, int, int>(gofork_options_, "app::scaled(int, int)", x, by);
@@ -61,6 +76,11 @@ namespace app {
   return ::gofork::detail::submit<int, int, int>(gofork_pool_, "app::scaled(int, int)", x, by);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<int>> try_fork_scaled(::gofork::pool& gofork_pool_, int x, int by = step * 2) {
+  return ::gofork::detail::try_submit<int, int, int>(gofork_pool_, "app::scaled(int, int)", x, by);
+}
+
 // Runs app::total(std::vector<double>, double) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<double> fork_total(const ::gofork::options& gofork_options_, ::std::vector<double> values = {1.5, 2.5}, double start = 0.0) {
   return ::gofork::detail::launch<double, ::std::vector<double>, double>(gofork_options_, "app::total(std::vector<double>, double)", values, start);
@@ -73,6 +93,11 @@ namespace app {
 // Runs app::total(std::vector<double>, double) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<double> fork_total(::gofork::pool& gofork_pool_, ::std::vector<double> values = {1.5, 2.5}, double start = 0.0) {
   return ::gofork::detail::submit<double, ::std::vector<double>, double>(gofork_pool_, "app::total(std::vector<double>, double)", values, start);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<double>> try_fork_total(::gofork::pool& gofork_pool_, ::std::vector<double> values = {1.5, 2.5}, double start = 0.0) {
+  return ::gofork::detail::try_submit<double, ::std::vector<double>, double>(gofork_pool_, "app::total(std::vector<double>, double)", values, start);
 }
 
 }  // namespace app

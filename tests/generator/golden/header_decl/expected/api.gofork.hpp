@@ -21,6 +21,11 @@ namespace app {
   return ::gofork::detail::submit<::std::map<::std::string, int>, ::std::string>(gofork_pool_, "app::histogram(const std::basic_string<char> &)", text);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::std::map<::std::string, int>>> try_fork_histogram(::gofork::pool& gofork_pool_, const ::std::string& text) {
+  return ::gofork::detail::try_submit<::std::map<::std::string, int>, ::std::string>(gofork_pool_, "app::histogram(const std::basic_string<char> &)", text);
+}
+
 // Runs app::log_line(std::basic_string<char>, unsigned long) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<void> fork_log_line(const ::gofork::options& gofork_options_, ::std::string line, ::std::size_t level) {
   return ::gofork::detail::launch<void, ::std::string, ::std::size_t>(gofork_options_, "app::log_line(std::basic_string<char>, unsigned long)", line, level);
@@ -33,6 +38,11 @@ namespace app {
 // Runs app::log_line(std::basic_string<char>, unsigned long) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<void> fork_log_line(::gofork::pool& gofork_pool_, ::std::string line, ::std::size_t level) {
   return ::gofork::detail::submit<void, ::std::string, ::std::size_t>(gofork_pool_, "app::log_line(std::basic_string<char>, unsigned long)", line, level);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<void>> try_fork_log_line(::gofork::pool& gofork_pool_, ::std::string line, ::std::size_t level) {
+  return ::gofork::detail::try_submit<void, ::std::string, ::std::size_t>(gofork_pool_, "app::log_line(std::basic_string<char>, unsigned long)", line, level);
 }
 
 }  // namespace app

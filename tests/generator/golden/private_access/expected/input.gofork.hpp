@@ -74,6 +74,11 @@ namespace bank {
   return ::gofork::detail::submit<::bank::account, ::bank::account, long>(gofork_pool_, "bank::deposit(bank::account, long)", a, cents);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::bank::account>> try_fork_deposit(::gofork::pool& gofork_pool_, ::bank::account a, long cents) {
+  return ::gofork::detail::try_submit<::bank::account, ::bank::account, long>(gofork_pool_, "bank::deposit(bank::account, long)", a, cents);
+}
+
 }  // namespace bank
 
 namespace gofork::generated {

@@ -17,6 +17,11 @@
   return ::gofork::detail::submit<void>(gofork_pool_, "top()");
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<void>> try_fork_top(::gofork::pool& gofork_pool_) {
+  return ::gofork::detail::try_submit<void>(gofork_pool_, "top()");
+}
+
 namespace gofork::generated {
 
 inline const bool registered_top_17f38ecf =

@@ -19,6 +19,11 @@ namespace app {
   return ::gofork::detail::submit<int, int>(gofork_pool_, "app::free_function(int)", x);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<int>> try_fork_free_function(::gofork::pool& gofork_pool_, int x) {
+  return ::gofork::detail::try_submit<int, int>(gofork_pool_, "app::free_function(int)", x);
+}
+
 }  // namespace app
 
 namespace app {
@@ -37,6 +42,11 @@ struct gofork_stubs_math_inner_f3da6e4a : ::app::math::inner {
   // Runs app::math::inner::name(const std::basic_string<char> &) in a worker of the pool; see gofork::future.
   [[nodiscard]] static ::gofork::future<::std::string> fork_name(::gofork::pool& gofork_pool_, const ::std::string& prefix) {
     return ::gofork::detail::submit<::std::string, ::std::string>(gofork_pool_, "app::math::inner::name(const std::basic_string<char> &)", prefix);
+  }
+
+  // As above, without blocking: no future, and no call, when the pool's queue is full.
+  [[nodiscard]] static ::std::optional<::gofork::future<::std::string>> try_fork_name(::gofork::pool& gofork_pool_, const ::std::string& prefix) {
+    return ::gofork::detail::try_submit<::std::string, ::std::string>(gofork_pool_, "app::math::inner::name(const std::basic_string<char> &)", prefix);
   }
 };
 
@@ -65,6 +75,11 @@ struct gofork_stubs_math_f6f9c7f6 : ::app::math {
     return ::gofork::detail::submit<int, int>(gofork_pool_, "app::math::twice(int)", x);
   }
 
+  // As above, without blocking: no future, and no call, when the pool's queue is full.
+  [[nodiscard]] static ::std::optional<::gofork::future<int>> try_fork_twice(::gofork::pool& gofork_pool_, int x = base) {
+    return ::gofork::detail::try_submit<int, int>(gofork_pool_, "app::math::twice(int)", x);
+  }
+
   // Runs app::math::zeta(app::math::mode) in a new process; see gofork::process.
   [[nodiscard]] static ::gofork::process<int> fork_zeta(const ::gofork::options& gofork_options_, ::app::math::mode m = mode::exact) {
     return ::gofork::detail::launch<int, ::app::math::mode>(gofork_options_, "app::math::zeta(app::math::mode)", m);
@@ -77,6 +92,11 @@ struct gofork_stubs_math_f6f9c7f6 : ::app::math {
   // Runs app::math::zeta(app::math::mode) in a worker of the pool; see gofork::future.
   [[nodiscard]] static ::gofork::future<int> fork_zeta(::gofork::pool& gofork_pool_, ::app::math::mode m = mode::exact) {
     return ::gofork::detail::submit<int, ::app::math::mode>(gofork_pool_, "app::math::zeta(app::math::mode)", m);
+  }
+
+  // As above, without blocking: no future, and no call, when the pool's queue is full.
+  [[nodiscard]] static ::std::optional<::gofork::future<int>> try_fork_zeta(::gofork::pool& gofork_pool_, ::app::math::mode m = mode::exact) {
+    return ::gofork::detail::try_submit<int, ::app::math::mode>(gofork_pool_, "app::math::zeta(app::math::mode)", m);
   }
 };
 
@@ -104,6 +124,11 @@ struct gofork_stubs_sealed_9f08d768 {
   [[nodiscard]] static ::gofork::future<long> fork_run(::gofork::pool& gofork_pool_, long steps) {
     return ::gofork::detail::submit<long, long>(gofork_pool_, "app::sealed::run(long)", steps);
   }
+
+  // As above, without blocking: no future, and no call, when the pool's queue is full.
+  [[nodiscard]] static ::std::optional<::gofork::future<long>> try_fork_run(::gofork::pool& gofork_pool_, long steps) {
+    return ::gofork::detail::try_submit<long, long>(gofork_pool_, "app::sealed::run(long)", steps);
+  }
 };
 
 }  // namespace app
@@ -127,6 +152,11 @@ struct gofork_stubs_global_scope_4863c089 : ::global_scope {
   // Runs global_scope::half(double) in a worker of the pool; see gofork::future.
   [[nodiscard]] static ::gofork::future<double> fork_half(::gofork::pool& gofork_pool_, double v) {
     return ::gofork::detail::submit<double, double>(gofork_pool_, "global_scope::half(double)", v);
+  }
+
+  // As above, without blocking: no future, and no call, when the pool's queue is full.
+  [[nodiscard]] static ::std::optional<::gofork::future<double>> try_fork_half(::gofork::pool& gofork_pool_, double v) {
+    return ::gofork::detail::try_submit<double, double>(gofork_pool_, "global_scope::half(double)", v);
   }
 };
 

@@ -195,6 +195,11 @@ namespace geo {
   return ::gofork::detail::submit<::geo::point_box, ::std::vector<::geo::point>, ::geo::unit>(gofork_pool_, "geo::bounds(const std::vector<geo::point> &, geo::unit)", points, u);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::geo::point_box>> try_fork_bounds(::gofork::pool& gofork_pool_, const ::std::vector<::geo::point>& points, ::geo::unit u) {
+  return ::gofork::detail::try_submit<::geo::point_box, ::std::vector<::geo::point>, ::geo::unit>(gofork_pool_, "geo::bounds(const std::vector<geo::point> &, geo::unit)", points, u);
+}
+
 // Runs geo::grow(geo::detail::tree &&, geo::empty, geo::tagged) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::geo::detail::tree> fork_grow(const ::gofork::options& gofork_options_, ::geo::detail::tree&& seed, ::geo::empty e, ::geo::tagged t) {
   return ::gofork::detail::launch<::geo::detail::tree, ::geo::detail::tree, ::geo::empty, ::geo::tagged>(gofork_options_, "geo::grow(geo::detail::tree &&, geo::empty, geo::tagged)", seed, e, t);
@@ -207,6 +212,11 @@ namespace geo {
 // Runs geo::grow(geo::detail::tree &&, geo::empty, geo::tagged) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<::geo::detail::tree> fork_grow(::gofork::pool& gofork_pool_, ::geo::detail::tree&& seed, ::geo::empty e, ::geo::tagged t) {
   return ::gofork::detail::submit<::geo::detail::tree, ::geo::detail::tree, ::geo::empty, ::geo::tagged>(gofork_pool_, "geo::grow(geo::detail::tree &&, geo::empty, geo::tagged)", seed, e, t);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::geo::detail::tree>> try_fork_grow(::gofork::pool& gofork_pool_, ::geo::detail::tree&& seed, ::geo::empty e, ::geo::tagged t) {
+  return ::gofork::detail::try_submit<::geo::detail::tree, ::geo::detail::tree, ::geo::empty, ::geo::tagged>(gofork_pool_, "geo::grow(geo::detail::tree &&, geo::empty, geo::tagged)", seed, e, t);
 }
 
 // Runs geo::index(std::basic_string_view<char>, int) in a new process; see gofork::process.
@@ -223,6 +233,11 @@ namespace geo {
   return ::gofork::detail::submit<::std::map<::std::string, ::std::vector<::std::optional<::geo::point>>>, ::std::string_view, int>(gofork_pool_, "geo::index(std::basic_string_view<char>, int)", text, limit);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::std::map<::std::string, ::std::vector<::std::optional<::geo::point>>>>> try_fork_index(::gofork::pool& gofork_pool_, ::std::string_view text, int limit) {
+  return ::gofork::detail::try_submit<::std::map<::std::string, ::std::vector<::std::optional<::geo::point>>>, ::std::string_view, int>(gofork_pool_, "geo::index(std::basic_string_view<char>, int)", text, limit);
+}
+
 // Runs geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::variant<::geo::point, ::std::string>> fork_pick(const ::gofork::options& gofork_options_, ::std::chrono::milliseconds wait, std::byte flag) {
   return ::gofork::detail::launch<::std::variant<::geo::point, ::std::string>, ::std::chrono::milliseconds, std::byte>(gofork_options_, "geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte)", wait, flag);
@@ -235,6 +250,11 @@ namespace geo {
 // Runs geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte) in a worker of the pool; see gofork::future.
 [[nodiscard]] inline ::gofork::future<::std::variant<::geo::point, ::std::string>> fork_pick(::gofork::pool& gofork_pool_, ::std::chrono::milliseconds wait, std::byte flag) {
   return ::gofork::detail::submit<::std::variant<::geo::point, ::std::string>, ::std::chrono::milliseconds, std::byte>(gofork_pool_, "geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte)", wait, flag);
+}
+
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<::std::variant<::geo::point, ::std::string>>> try_fork_pick(::gofork::pool& gofork_pool_, ::std::chrono::milliseconds wait, std::byte flag) {
+  return ::gofork::detail::try_submit<::std::variant<::geo::point, ::std::string>, ::std::chrono::milliseconds, std::byte>(gofork_pool_, "geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte)", wait, flag);
 }
 
 }  // namespace geo

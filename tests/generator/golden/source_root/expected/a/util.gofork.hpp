@@ -19,6 +19,11 @@ namespace a {
   return ::gofork::detail::submit<int, int>(gofork_pool_, "a::twice(int)", x);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<int>> try_fork_twice(::gofork::pool& gofork_pool_, int x) {
+  return ::gofork::detail::try_submit<int, int>(gofork_pool_, "a::twice(int)", x);
+}
+
 }  // namespace a
 
 namespace gofork::generated {

@@ -19,6 +19,11 @@ namespace b {
   return ::gofork::detail::submit<int, int>(gofork_pool_, "b::thrice(int)", x);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<int>> try_fork_thrice(::gofork::pool& gofork_pool_, int x) {
+  return ::gofork::detail::try_submit<int, int>(gofork_pool_, "b::thrice(int)", x);
+}
+
 }  // namespace b
 
 namespace gofork::generated {

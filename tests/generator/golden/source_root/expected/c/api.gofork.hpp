@@ -21,6 +21,11 @@ namespace c {
   return ::gofork::detail::submit<long, long, long>(gofork_pool_, "c::add(long, long)", x, y);
 }
 
+// As above, without blocking: no future, and no call, when the pool's queue is full.
+[[nodiscard]] inline ::std::optional<::gofork::future<long>> try_fork_add(::gofork::pool& gofork_pool_, long x, long y) {
+  return ::gofork::detail::try_submit<long, long, long>(gofork_pool_, "c::add(long, long)", x, y);
+}
+
 }  // namespace c
 
 namespace gofork::generated {
