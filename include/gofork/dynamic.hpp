@@ -103,10 +103,8 @@ template <class R = void, class... A>
 template <class R = void, class... A>
 [[nodiscard]] std::optional<future<R>> try_fork(pool& p, std::string_view name, const A&... args) {
   detail::check_dynamic_call(name, detail::tag_of<R>(), {detail::tag_of<A>()...});
-  detail::process_state_ptr state =
-      detail::try_submit_with_arguments(p, detail::dynamic_id(name).c_str(), detail::wire_value(args)...);
-  if (!state) return std::nullopt;
-  return future<R>(std::move(state));
+  return detail::optional_future<R>(
+      detail::try_submit_with_arguments(p, detail::dynamic_id(name).c_str(), detail::wire_value(args)...));
 }
 
 // A reusable launch: one function, options set once, started any number of times (go-fork's

@@ -58,11 +58,16 @@ process_state_ptr try_submit_with_arguments(pool& p, const char* function_id, co
                                      args...);
 }
 
-template <class R, class... V>
-std::optional<future<R>> try_submit(pool& p, const char* function_id, const V&... args) {
-  process_state_ptr state = try_submit_with_arguments<V...>(p, function_id, args...);
+// A try_submit's record as the caller sees it: no future when no call was made.
+template <class R>
+std::optional<future<R>> optional_future(process_state_ptr state) {
   if (!state) return std::nullopt;
   return future<R>(std::move(state));
+}
+
+template <class R, class... V>
+std::optional<future<R>> try_submit(pool& p, const char* function_id, const V&... args) {
+  return optional_future<R>(try_submit_with_arguments<V...>(p, function_id, args...));
 }
 
 template <class R, class... V>
