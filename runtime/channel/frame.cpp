@@ -121,10 +121,10 @@ std::optional<request_view> parse_request(std::string_view bytes, std::string& w
   return view;
 }
 
-std::string encode_call_prefix(std::string_view function_id, std::uint64_t arguments_size) {
+std::string encode_call_prefix(std::string_view function_id, std::uint64_t arguments_size, bool in_memfd) {
   std::string out;
   out.reserve(call_header_size + function_id.size());
-  out.append("GFC1", 4);
+  out.append(in_memfd ? "GFCM" : "GFC1", 4);
   put<std::uint32_t>(out, static_cast<std::uint32_t>(function_id.size()));
   put<std::uint64_t>(out, arguments_size);
   out.append(function_id);
@@ -132,8 +132,10 @@ std::string encode_call_prefix(std::string_view function_id, std::uint64_t argum
 }
 
 std::optional<call_header> parse_call_header(std::string_view bytes) {
-  if (bytes.size() != call_header_size || bytes.compare(0, 4, "GFC1") != 0) return std::nullopt;
+  if (bytes.size() != call_header_size) return std::nullopt;
   call_header h;
+  h.in_memfd = bytes.compare(0, 4, "GFCM") == 0;
+  if (!h.in_memfd && bytes.compare(0, 4, "GFC1") != 0) return std::nullopt;
   std::memcpy(&h.id_size, bytes.data() + 4, sizeof h.id_size);
   std::memcpy(&h.arguments_size, bytes.data() + 8, sizeof h.arguments_size);
   if (h.id_size == 0 || h.id_size > max_function_id_size) return std::nullopt;

@@ -49,12 +49,18 @@ inline constexpr std::uint32_t request_worker = 2;  // a pool worker: it serves 
 
 // A call to a pool worker, on its channel (parent → worker), answered by a reply frame:
 //   "GFC1" | u32 id size | u64 arguments size | id | arguments
+// or, for big arguments, with the arguments at the start of a memfd passed (SCM_RIGHTS) with
+// the header's first byte, which the worker maps read-only and unmaps before it replies:
+//   "GFCM" | u32 id size | u64 arguments size | id
 inline constexpr std::size_t call_header_size = 16;
-// The header and the id; the arguments follow.
-std::string encode_call_prefix(std::string_view function_id, std::uint64_t arguments_size);
+// Arguments of at least this size (by the encoder's hint) go to a worker in a memfd.
+inline constexpr std::size_t call_memfd_threshold = std::size_t{256} << 10;
+// The header and the id; the arguments follow, on the socket or in the memfd.
+std::string encode_call_prefix(std::string_view function_id, std::uint64_t arguments_size, bool in_memfd = false);
 struct call_header {
   std::uint32_t id_size = 0;
   std::uint64_t arguments_size = 0;
+  bool in_memfd = false;
 };
 // std::nullopt unless `bytes` (call_header_size of them) is a call header with a sane id size.
 std::optional<call_header> parse_call_header(std::string_view bytes);

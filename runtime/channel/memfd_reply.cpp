@@ -11,6 +11,7 @@
 #include <cstring>
 #include <utility>
 
+#include "channel/descriptor_passing.hpp"
 #include "channel/memfd.hpp"
 #include "channel/write_all.hpp"
 
@@ -31,23 +32,10 @@ bool send_notice(int channel, int fd, std::uint64_t frame_size) noexcept {
   char notice[memfd_notice_size] = {};
   std::memcpy(notice, memfd_reply_magic, 4);
   std::memcpy(notice + 8, &frame_size, sizeof frame_size);
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   std::size_t sent_total = 0;
   while (sent_total < sizeof notice) {
-    iovec part{notice + sent_total, sizeof notice - sent_total};
-    msghdr message{};
-    message.msg_iov = &part;
-    message.msg_iovlen = 1;
-    if (sent_total == 0) {
-      message.msg_control = control;
-      message.msg_controllen = sizeof control;
-      cmsghdr* c = CMSG_FIRSTHDR(&message);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    const ssize_t sent = ::sendmsg(channel, &message, MSG_NOSIGNAL);
+    const ssize_t sent = send_with_descriptor(channel, notice + sent_total, sizeof notice - sent_total,
+                                              sent_total == 0 ? fd : -1);
     if (sent < 0 && errno == EINTR) continue;
     if (sent <= 0) return sent_total > 0;  // a notice cut short is the parent's to refuse
     sent_total += static_cast<std::size_t>(sent);

@@ -151,6 +151,8 @@ void request_lease::reset() noexcept {
   delete b;
 }
 
+void request_lease::discard() noexcept { delete std::exchange(buffer_, nullptr); }
+
 request_lease acquire_request_buffer(std::size_t size) {
   pool& p = the_pool();
   {

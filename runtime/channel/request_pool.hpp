@@ -36,6 +36,8 @@ class request_lease {
   void child_wrote(std::size_t to) noexcept;
   // Only once the child that mapped the buffer is gone.
   void reset() noexcept;
+  // Closes the buffer instead of pooling it: for one a process that lives on may have kept.
+  void discard() noexcept;
 
  private:
   friend request_lease acquire_request_buffer(std::size_t size);

@@ -2,20 +2,28 @@
 // nonce and build checks), serve call after call from the channel — read a call frame, run the
 // function, flush stdio, reply — until the parent closes the channel. A function that throws
 // leaves the worker serving; one that crashes ends it, and the parent replaces it.
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <string_view>
 
 #include <gofork/detail/codec.hpp>
 #include <gofork/detail/registry.hpp>
 
+#include "channel/descriptor_passing.hpp"
 #include "channel/frame.hpp"
 #include "channel/memfd_reply.hpp"
 #include "child/child.hpp"
 #include "runtime_state.hpp"
+#include "unique_fd.hpp"
 
 namespace gofork::runtime {
 namespace {
@@ -32,6 +40,55 @@ bool receive_exactly(int channel, char* data, std::size_t size) {
   return true;
 }
 
+// As receive_exactly, for a call header, with the descriptor that may ride on its first byte
+// (a "GFCM" call's arguments); any other descriptor that arrives is closed.
+bool receive_header(int channel, char* data, std::size_t size, unique_fd& passed) {
+  bool truncated = false;  // a parent of this build never sends more than one
+  while (size > 0) {
+    const ssize_t r = receive_with_descriptors(channel, data, size, truncated, [&passed](int fd) {
+      if (!passed) {
+        passed = unique_fd(fd);
+      } else {
+        ::close(fd);
+      }
+    });
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    data += r;
+    size -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+// A "GFCM" call's arguments, mapped read-only from the memfd the parent passed; unmapped at
+// the end of the call, before the reply (after it the parent may reuse the buffer).
+class mapped_arguments {
+ public:
+  // False unless `fd` is a memfd sealed at a size that holds `size` bytes.
+  bool map(const unique_fd& fd, std::uint64_t size) {
+    struct stat st {};
+    const int seals = fd ? ::fcntl(fd.get(), F_GET_SEALS) : -1;
+    constexpr int required = F_SEAL_SHRINK | F_SEAL_GROW;
+    if (seals < 0 || (seals & required) != required || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        size == 0 || static_cast<std::uint64_t>(st.st_size) < size) {
+      return false;
+    }
+    void* data = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED | MAP_POPULATE, fd.get(), 0);
+    if (data == MAP_FAILED) return false;
+    data_ = static_cast<const char*>(data);
+    size_ = static_cast<std::size_t>(size);
+    return true;
+  }
+  std::string_view bytes() const noexcept { return {data_, size_}; }
+  ~mapped_arguments() {
+    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+  }
+
+ private:
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 bool reply(int channel, reply_kind kind, const std::string& payload) {
   return (payload.size() >= memfd_reply_threshold && send_reply_in_memfd(channel, kind, payload)) ||
          send_reply(channel, kind, payload);
@@ -45,20 +102,32 @@ void serve_calls(int channel) {
   std::string id;
   std::string arguments;
   for (;;) {
-    if (!receive_exactly(channel, header.data(), header.size())) ::_exit(0);  // the pool is done with us
-    const std::optional<call_header> h = parse_call_header(header);
-    if (!h) ::_exit(exit_refused);  // not our parent's protocol: nothing else can be trusted
-    id.resize(h->id_size);
-    arguments.resize(static_cast<std::size_t>(h->arguments_size));
-    if (!receive_exactly(channel, id.data(), id.size()) || !receive_exactly(channel, arguments.data(), arguments.size())) {
-      ::_exit(exit_channel_lost);
-    }
     served_call served;
-    if (const detail::entry* target = detail::find_entry(id.c_str())) {
-      served = run_function(*target, arguments);
-    } else {
-      served.refused = true;
-      served.payload = "function '" + id + "' is not registered in this program";
+    {
+      unique_fd passed;
+      if (!receive_header(channel, header.data(), header.size(), passed)) ::_exit(0);  // the pool is done with us
+      const std::optional<call_header> h = parse_call_header(header);
+      if (!h) ::_exit(exit_refused);  // not our parent's protocol: nothing else can be trusted
+      id.resize(h->id_size);
+      if (!receive_exactly(channel, id.data(), id.size())) ::_exit(exit_channel_lost);
+      mapped_arguments mapped;
+      std::string_view bytes;
+      if (h->in_memfd) {
+        if (!mapped.map(passed, h->arguments_size)) ::_exit(exit_refused);
+        passed.reset();
+        bytes = mapped.bytes();
+      } else {
+        passed.reset();
+        arguments.resize(static_cast<std::size_t>(h->arguments_size));
+        if (!receive_exactly(channel, arguments.data(), arguments.size())) ::_exit(exit_channel_lost);
+        bytes = arguments;
+      }
+      if (const detail::entry* target = detail::find_entry(id.c_str())) {
+        served = run_function(*target, bytes);
+      } else {
+        served.refused = true;
+        served.payload = "function '" + id + "' is not registered in this program";
+      }
     }
     if (served.refused) {
       served.kind = reply_kind::refused;

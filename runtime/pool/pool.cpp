@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -24,6 +25,7 @@
 #include <gofork/error.hpp>
 
 #include "channel/frame.hpp"
+#include "channel/request_pool.hpp"
 #include "pool/worker.hpp"
 #include "process/process_state.hpp"
 
@@ -34,6 +36,8 @@ using clock = std::chrono::steady_clock;
 
 // A call frame this small goes out at once on an idle worker's socket: the fast path.
 constexpr std::size_t fast_frame_bytes = std::size_t{64} << 10;
+// The argument buffers a pool keeps for its next big calls: one per worker, this much at most.
+constexpr std::size_t max_kept_buffer_bytes = std::size_t{256} << 20;
 
 }  // namespace
 
@@ -42,7 +46,7 @@ struct pool_job;
 class pool_state {
  public:
   pool_state(std::size_t workers, pool_options opts);
-  ~pool_state() { shutdown(); }
+  ~pool_state();
 
   // Null when `wait_for_room` is false and the queue is at queue_limit.
   process_state_ptr submit(const char* function_id, const argument_encoder& encoder, bool wait_for_room);
@@ -82,6 +86,12 @@ class pool_state {
   bool ensure_worker(slot& s, std::string& why);
   void replace(slot& s, std::uint64_t pool_stats::*reason);
   static void finish(pool_job& job);
+  // Big arguments travel in a memfd the worker maps. Once a worker has had one, the buffer is
+  // never handed to anything but this pool's workers again (a worker lives on and could have
+  // kept the descriptor), so the pool keeps its own, and closes them at its end.
+  runtime::request_lease take_buffer(std::size_t size);
+  void keep_buffer(runtime::request_lease buffer);
+  void encode_into_buffer(pool_job& job, const char* function_id, const argument_encoder& encoder);
 
   const pool_options opts_;
   mutable std::mutex mutex_;
@@ -92,11 +102,15 @@ class pool_state {
   pool_stats stats_;
   std::vector<std::unique_ptr<slot>> slots_;
   std::vector<std::thread> drivers_;
+  std::vector<runtime::request_lease> buffers_;  // under mutex_
 };
 
 // One submitted call, shared by the pool (until it ends) and its future.
 struct pool_job {
   std::string frame;  // the call frame the worker reads
+  runtime::request_lease arguments;  // a "GFCM" frame's arguments; otherwise empty
+  // One not given back to the pool (a call cancelled in the queue) may have been a worker's.
+  ~pool_job() { arguments.discard(); }
   std::optional<std::chrono::steady_clock::time_point> deadline;  // from call_timeout, once sent
   bool sent = false;  // whether the frame went out whole (fast path)
   runtime::call_outcome outcome;  // written by whoever runs the call until `done`
@@ -112,6 +126,8 @@ struct pool_job {
 };
 
 namespace {
+
+int arguments_fd(const pool_job& job) { return job.arguments ? job.arguments.fd() : -1; }
 
 // The future's record of a pool call: it waits for the driver to finish, then takes the outcome.
 class pooled_call final : public process_state {
@@ -199,9 +215,64 @@ pool_state::pool_state(std::size_t workers, pool_options opts) : opts_(std::move
   room_.wait(lock, [this] { return starting_ == 0; });
 }
 
+pool_state::~pool_state() {
+  shutdown();
+  for (runtime::request_lease& b : buffers_) b.discard();  // their workers are reaped
+}
+
+runtime::request_lease pool_state::take_buffer(std::size_t size) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto best = buffers_.end();
+    for (auto it = buffers_.begin(); it != buffers_.end(); ++it) {
+      if (it->capacity() >= size && (best == buffers_.end() || it->capacity() < best->capacity())) best = it;
+    }
+    if (best != buffers_.end()) {
+      runtime::request_lease taken = std::move(*best);
+      buffers_.erase(best);
+      return taken;
+    }
+  }
+  return runtime::acquire_request_buffer(size);  // a buffer no live process has seen
+}
+
+void pool_state::keep_buffer(runtime::request_lease buffer) {
+  if (!buffer) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::size_t kept = buffer.capacity();
+  for (const runtime::request_lease& b : buffers_) kept += b.capacity();
+  if (buffers_.size() < slots_.size() && kept <= max_kept_buffer_bytes) {
+    try {
+      buffers_.push_back(std::move(buffer));
+      return;
+    } catch (...) {
+      // No memory for the list: close it instead.
+    }
+  }
+  buffer.discard();
+}
+
+// As a one-off call's request (launch/one_off_site.cpp), but the arguments alone, from offset 0.
+void pool_state::encode_into_buffer(pool_job& job, const char* function_id, const argument_encoder& encoder) {
+  job.arguments = take_buffer(encoder.size_hint);
+  sink arguments(job.arguments.data(), job.arguments.capacity());
+  encoder.encode(encoder.context, arguments);
+  const std::size_t size = arguments.bytes().size();
+  if (!arguments.in_external()) {
+    runtime::request_lease bigger = take_buffer(size);
+    std::memcpy(bigger.data(), arguments.bytes().data(), size);
+    job.arguments.finish(0, arguments.external_written());
+    keep_buffer(std::exchange(job.arguments, std::move(bigger)));
+  }
+  job.arguments.finish(size, size);
+  job.frame = runtime::encode_call_prefix(function_id, size, true);
+}
+
 process_state_ptr pool_state::submit(const char* function_id, const argument_encoder& encoder, bool wait_for_room) {
   auto job = std::make_shared<pool_job>();
-  {
+  if (encoder.size_hint >= runtime::call_memfd_threshold) {
+    encode_into_buffer(*job, function_id, encoder);
+  } else {
     sink arguments(encoder.size_hint);
     encoder.encode(encoder.context, arguments);
     const std::string_view bytes = arguments.bytes();
@@ -246,7 +317,7 @@ process_state_ptr pool_state::submit(const char* function_id, const argument_enc
   job->slot = idle;
   if (opts_.call_timeout) job->deadline = clock::now() + *opts_.call_timeout;
   lock.unlock();
-  job->sent = idle->worker->send(job->frame, job->outcome, job->deadline);
+  job->sent = idle->worker->send(job->frame, arguments_fd(*job), job->outcome, job->deadline);
   lock.lock();
   idle->state = phase::sent;
   return record;
@@ -374,7 +445,7 @@ void pool_state::run(slot& s, pool_job& job) {
     return;
   }
   if (opts_.call_timeout) job.deadline = clock::now() + *opts_.call_timeout;
-  job.sent = s.worker->send(job.frame, job.outcome, job.deadline);
+  job.sent = s.worker->send(job.frame, arguments_fd(job), job.outcome, job.deadline);
   receive(s, job);
 }
 
@@ -396,6 +467,7 @@ void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
       replace(s, &pool_stats::retired_by_rss);
     }
   }
+  keep_buffer(std::move(job.arguments));  // the worker unmapped it before replying, or is reaped
   std::shared_ptr<pool_job> next;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -418,7 +490,7 @@ void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
   }
   finish(job);
   if (!next) return;
-  next->sent = s.worker->send(next->frame, next->outcome, next->deadline);
+  next->sent = s.worker->send(next->frame, arguments_fd(*next), next->outcome, next->deadline);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     s.state = phase::sent;

@@ -20,6 +20,7 @@
 #include <gofork/error.hpp>
 
 #include "call/call_site.hpp"
+#include "channel/descriptor_passing.hpp"
 #include "channel/frame.hpp"
 #include "process/reply_reader.hpp"
 
@@ -77,13 +78,16 @@ void worker::kill(int sig) noexcept { ::syscall(SYS_pidfd_send_signal, pidfd_, s
 
 worker::~worker() { retire(); }
 
-bool worker::send(const std::string& frame, call_outcome& out, std::optional<clock::time_point> deadline) {
+bool worker::send(const std::string& frame, int arguments_fd, call_outcome& out,
+                  std::optional<clock::time_point> deadline) {
   out.pid = process_->pid;
   out.running_on = this;
   bool expired = false;
-  // The socket is non-blocking: wait for room when it is full, or for the worker's end.
+  // The socket is non-blocking: wait for room when it is full, or for the worker's end. The
+  // arguments' memfd, if any, rides on the first byte.
   for (std::size_t sent = 0; sent < frame.size();) {
-    const ssize_t n = ::send(process_->channel.get(), frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n = send_with_descriptor(process_->channel.get(), frame.data() + sent, frame.size() - sent,
+                                           sent == 0 ? arguments_fd : -1);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
       continue;

@@ -40,12 +40,13 @@ class worker {
   // Stops the worker (as retire()) if it still runs.
   ~worker();
 
-  // A call in two steps, which two threads may take in turn. send: the call frame (frame.hpp),
-  // false when the worker ended or `deadline` passed first. receive: the reply into `out`,
+  // A call in two steps, which two threads may take in turn. send: the call frame (frame.hpp)
+  // and, for a "GFCM" frame, the memfd holding its arguments (else -1); false when the worker ended or `deadline` passed first. receive: the reply into `out`,
   // killing the worker past `deadline`; true when the worker answered well and can serve
   // again, false when it is gone (died, killed for a time-out or a bad reply, or `sent` was
   // false), `out.status` then saying how it ended.
-  bool send(const std::string& frame, call_outcome& out, std::optional<std::chrono::steady_clock::time_point> deadline);
+  bool send(const std::string& frame, int arguments_fd, call_outcome& out,
+            std::optional<std::chrono::steady_clock::time_point> deadline);
   bool receive(call_outcome& out, std::optional<std::chrono::steady_clock::time_point> deadline, bool sent);
 
   // Closes the channel, so the worker exits, and reaps it.

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "channel/descriptor_passing.hpp"
 #include "channel/frame.hpp"
 #include "channel/memfd_reply.hpp"
 
@@ -21,31 +22,14 @@ namespace {
 // Reads from the channel, taking in the one descriptor a child may pass (the memfd of a big
 // reply, memfd_reply.hpp); any other is closed at once and marks the reply as malformed.
 ssize_t receive(detail::process_state& s, unique_fd& channel, char* buffer, std::size_t size) {
-  iovec part{buffer, size};
-  alignas(cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))];
-  msghdr message{};
-  message.msg_iov = &part;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  const ssize_t r = ::recvmsg(channel.get(), &message, MSG_CMSG_CLOEXEC);
-  if (r < 0) return r;
-  if ((message.msg_flags & MSG_CTRUNC) != 0) s.descriptors_refused = true;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (std::size_t i = 0; i < count; ++i) {
-      int fd = -1;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      if (!s.passed_fd && !s.descriptors_refused) {
-        s.passed_fd.reset(fd);
-      } else {
-        ::close(fd);
-        s.descriptors_refused = true;
-      }
+  return receive_with_descriptors(channel.get(), buffer, size, s.descriptors_refused, [&s](int fd) {
+    if (!s.passed_fd && !s.descriptors_refused) {
+      s.passed_fd.reset(fd);
+    } else {
+      ::close(fd);
+      s.descriptors_refused = true;
     }
-  }
-  return r;
+  });
 }
 
 bool reply_in_memfd(const detail::process_state& s) {

@@ -64,6 +64,17 @@ int answer_junk() {
 std::vector<std::uint8_t> echo(std::vector<std::uint8_t> bytes) { return bytes; }
 int counter = 0;
 int count_calls() { return ++counter; }
+int descriptors_open() { return gofork_test::count_open_descriptors(); }
+int request_buffers_mapped() {
+  std::ifstream maps("/proc/self/maps");
+  int n = 0;
+  for (std::string line; std::getline(maps, line);) n += line.find("gofork-request") != std::string::npos;
+  return n;
+}
+// A byte of a big argument, proving the worker read it; its pid, proving which worker.
+std::vector<int> byte_and_pid(std::vector<std::uint8_t> bytes, std::uint64_t at) {
+  return {bytes.at(at), own_pid()};
+}
 
 TEST(pool, calls_are_served_by_warm_workers) {
   gofork::pool workers(2);
@@ -297,6 +308,40 @@ TEST(pool, sixty_four_mebibytes_each_way_through_a_worker) {
   EXPECT_TRUE(gofork::fork<std::vector<std::uint8_t>>(workers, "echo", big).get() == big);
 }
 
+// Big arguments reach a worker in a memfd it maps for the call alone: it keeps no descriptor
+// and no mapping of it, and serves on, from one thread or many, with calls queued behind.
+TEST(pool, big_arguments_are_lent_to_a_worker_for_their_call_only) {
+  gofork::pool workers(2);
+  const int descriptors = gofork::fork<int>(workers, "descriptors_open").get();
+  const int mappings = gofork::fork<int>(workers, "request_buffers_mapped").get();  // its launch request's
+  std::vector<std::uint8_t> big(std::size_t{3} << 20);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i % 251);
+  const std::vector<int> first = gofork::fork<std::vector<int>>(workers, "byte_and_pid", big, std::uint64_t{1000003}).get();
+  EXPECT_EQ(first.at(0), 1000003 % 251);
+  std::vector<std::thread> threads;
+  std::atomic<int> right{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        const std::uint64_t at = static_cast<std::uint64_t>(t * 100000 + i * 7919);
+        try {
+          if (gofork::fork<std::vector<int>>(workers, "byte_and_pid", big, at).get().at(0) == static_cast<int>(at % 251)) ++right;
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << e.what();
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(right.load(), 40);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(gofork::fork<int>(workers, "descriptors_open").get(), descriptors);
+    EXPECT_EQ(gofork::fork<int>(workers, "request_buffers_mapped").get(), mappings);
+  }
+  EXPECT_EQ(workers.stats().workers_lost, 0u);
+  EXPECT_EQ(workers.stats().workers_started, 2u);
+}
+
 TEST(pool, shutdown_finishes_the_calls_and_leaves_nothing_behind) {
   const int before = gofork_test::count_open_descriptors();
   {
@@ -413,6 +458,9 @@ int main(int argc, char** argv) {
   gofork::register_function("answer_junk", &answer_junk);
   gofork::register_function("echo", &echo);
   gofork::register_function("count_calls", &count_calls);
+  gofork::register_function("descriptors_open", &descriptors_open);
+  gofork::register_function("request_buffers_mapped", &request_buffers_mapped);
+  gofork::register_function("byte_and_pid", &byte_and_pid);
   gofork::init(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "--own-a-pool") own_a_pool();
   testing::InitGoogleTest(&argc, argv);

@@ -67,4 +67,23 @@ TEST(frame, reply_round_trip_and_defects) {
   EXPECT_FALSE(parse_reply(unknown_kind, why));
 }
 
+TEST(frame, call_headers_say_where_the_arguments_are) {
+  const std::string on_socket = encode_call_prefix("f", 3);
+  const std::string in_memfd = encode_call_prefix("f", std::uint64_t{1} << 30, true);
+  ASSERT_EQ(on_socket.size(), call_header_size + 1);
+  auto plain = parse_call_header(std::string_view(on_socket).substr(0, call_header_size));
+  auto mapped = parse_call_header(std::string_view(in_memfd).substr(0, call_header_size));
+  ASSERT_TRUE(plain && mapped);
+  EXPECT_FALSE(plain->in_memfd);
+  EXPECT_EQ(plain->arguments_size, 3u);
+  EXPECT_TRUE(mapped->in_memfd);
+  EXPECT_EQ(mapped->arguments_size, std::uint64_t{1} << 30);
+  EXPECT_EQ(mapped->id_size, 1u);
+  std::string other = in_memfd.substr(0, call_header_size);
+  other[3] = 'X';
+  EXPECT_FALSE(parse_call_header(other));
+  EXPECT_FALSE(parse_call_header(std::string_view(in_memfd).substr(0, call_header_size - 1)));
+  EXPECT_FALSE(parse_call_header(encode_call_prefix("", 0, true)));  // no function named
+}
+
 }  // namespace
