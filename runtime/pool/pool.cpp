@@ -269,6 +269,11 @@ void pool_state::encode_into_buffer(pool_job& job, const char* function_id, cons
 }
 
 process_state_ptr pool_state::submit(const char* function_id, const argument_encoder& encoder, bool wait_for_room) {
+  if (!wait_for_room && opts_.queue_limit != 0) {
+    // A try on a full queue costs no encoding (checked again once encoded: it may fill meanwhile).
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stopping_ && queue_.size() >= opts_.queue_limit) return nullptr;
+  }
   auto job = std::make_shared<pool_job>();
   if (encoder.size_hint >= runtime::call_memfd_threshold) {
     encode_into_buffer(*job, function_id, encoder);
@@ -315,7 +320,7 @@ process_state_ptr pool_state::submit(const char* function_id, const argument_enc
   idle->state = phase::running;  // this thread's until the frame is out
   idle->running = job;
   job->slot = idle;
-  if (opts_.call_timeout) job->deadline = clock::now() + *opts_.call_timeout;
+  if (opts_.call_timeout) job->deadline = deadline_after(*opts_.call_timeout);
   lock.unlock();
   job->sent = idle->worker->send(job->frame, arguments_fd(*job), job->outcome, job->deadline);
   lock.lock();
@@ -444,7 +449,7 @@ void pool_state::run(slot& s, pool_job& job) {
     conclude(s, job, false, false);
     return;
   }
-  if (opts_.call_timeout) job.deadline = clock::now() + *opts_.call_timeout;
+  if (opts_.call_timeout) job.deadline = deadline_after(*opts_.call_timeout);
   job.sent = s.worker->send(job.frame, arguments_fd(job), job.outcome, job.deadline);
   receive(s, job);
 }
@@ -483,14 +488,16 @@ void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
       s.running = next;
       s.state = phase::running;
       next->slot = &s;
-      if (opts_.call_timeout) next->deadline = clock::now() + *opts_.call_timeout;
+      if (opts_.call_timeout) next->deadline = deadline_after(*opts_.call_timeout);
     } else if (!queue_.empty() || stopping_) {
       s.wake.notify_one();
     }
   }
+  // The next call goes out before this one's owner is woken: a wake-up may preempt this thread,
+  // and the worker would wait for it.
+  if (next) next->sent = s.worker->send(next->frame, arguments_fd(*next), next->outcome, next->deadline);
   finish(job);
   if (!next) return;
-  next->sent = s.worker->send(next->frame, arguments_fd(*next), next->outcome, next->deadline);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     s.state = phase::sent;

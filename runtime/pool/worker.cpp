@@ -29,17 +29,11 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-int poll_timeout(std::optional<clock::time_point> deadline) {
-  if (!deadline) return -1;
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - clock::now()).count();
-  return left < 0 ? 0 : (left > 1 << 30 ? 1 << 30 : static_cast<int>(left));
-}
-
 // Waits until `fd` has `events` or the worker ends; false when it ended or `deadline` passed.
 bool wait_for(int fd, short events, int pidfd, std::optional<clock::time_point> deadline, bool& expired) {
   for (;;) {
     pollfd fds[2] = {{fd, events, 0}, {pidfd, POLLIN, 0}};
-    const int ready = ::poll(fds, 2, poll_timeout(deadline));
+    const int ready = ::poll(fds, 2, detail::poll_timeout(deadline));
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) throw std::system_error(errno, std::generic_category(), "gofork: poll");
     if (fds[1].revents != 0) return false;

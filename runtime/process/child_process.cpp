@@ -137,12 +137,7 @@ bool child_process::wait_until(std::optional<clock::time_point> until) {
   while (!status) {
     std::optional<clock::time_point> limit = until;
     if (deadline && !timed_out && (!limit || *deadline < *limit)) limit = deadline;
-    int timeout_ms = -1;
-    const clock::time_point now = clock::now();
-    if (limit) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(*limit - now).count();
-      timeout_ms = left < 0 ? 0 : (left > 1 << 30 ? 1 << 30 : static_cast<int>(left));
-    }
+    const int timeout_ms = detail::poll_timeout(limit);
     auto watch = [](const unique_fd& fd) { return pollfd{fd ? fd.get() : -1, POLLIN, 0}; };
     pollfd fds[4] = {{pid_fd.get(), POLLIN, 0}, watch(channel), watch(captured_fd[1]), watch(captured_fd[2])};
     int ready = ::poll(fds, 4, timeout_ms);

@@ -29,12 +29,23 @@ std::string signal_name(int sig) {
 
 }  // namespace
 
+std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds limit) noexcept {
+  using clock = std::chrono::steady_clock;
+  const auto now = clock::now();
+  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() - now);
+  return limit >= room ? clock::time_point::max() : now + limit;
+}
+
+int poll_timeout(std::optional<std::chrono::steady_clock::time_point> deadline) noexcept {
+  if (!deadline) return -1;
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now()).count();
+  return left < 0 ? 0 : (left > 1 << 30 ? 1 << 30 : static_cast<int>(left));
+}
+
 void process_state::start_clock(std::optional<std::chrono::milliseconds> limit) {
   if (!limit) return;
   timeout = *limit;
-  const auto now = clock::now();
-  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() - now);
-  deadline = *limit >= room ? clock::time_point::max() : now + *limit;
+  deadline = deadline_after(*limit);
 }
 
 void process_state::take_outcome(process_state& from) {

@@ -73,4 +73,9 @@ class process_state {
   void start_clock(std::optional<std::chrono::milliseconds> limit);
 };
 
+// Now plus `limit`, or the clock's end when that is beyond it.
+std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds limit) noexcept;
+// What is left until `deadline` as a poll(2) time-out: -1 for none, rounded up, capped at 2^30 ms.
+int poll_timeout(std::optional<std::chrono::steady_clock::time_point> deadline) noexcept;
+
 }  // namespace gofork::detail
