@@ -54,7 +54,8 @@ std::string close_namespaces(const std::vector<model::namespace_scope>& scopes) 
   return out + "  // namespace " + join_namespaces(scopes) + "\n";
 }
 
-// `helper` is launch (a new process, given options) or submit (a call into a pool's worker).
+// `helper` is launch (a new process, given options, or a zygote and options) or submit (a call
+// into a pool's worker).
 std::string launch_call(const model::function& fn, const std::string& helper, const std::string& where) {
   std::string out = "::gofork::detail::" + helper + "<" + fn.result_type;
   for (const auto& p : fn.parameters) out += ", " + p.value_type;
@@ -112,7 +113,14 @@ std::string stubs(const model::function& fn) {
   out += indent + "// As above, without blocking: no future, and no call, when the pool's queue is full.\n";
   out += storage + "::std::optional<::gofork::future<" + fn.result_type + ">> try_" + stub_name(fn) +
          "(::gofork::pool& gofork_pool_" + (params.empty() ? "" : ", ") + params + ") {\n";
-  out += indent + "  return " + launch_call(fn, "try_submit", "gofork_pool_") + ";\n" + indent + "}\n";
+  out += indent + "  return " + launch_call(fn, "try_submit", "gofork_pool_") + ";\n" + indent + "}\n\n";
+  const std::string zygote = "::gofork::zygote& gofork_zygote_";
+  out += indent + "// Runs " + fn.id + " in a new process forked from the zygote; see gofork::zygote.\n";
+  out += head + zygote + ", const ::gofork::options& gofork_options_" + (params.empty() ? "" : ", ") + params + ") {\n";
+  out += indent + "  return " + launch_call(fn, "launch", "gofork_zygote_, gofork_options_") + ";\n" + indent + "}\n\n";
+  out += head + zygote + (params.empty() ? "" : ", ") + params + ") {\n";
+  out += indent + "  return " + launch_call(fn, "launch", "gofork_zygote_, ::gofork::options{}") + ";\n" + indent +
+         "}\n";
   return out;
 }
 

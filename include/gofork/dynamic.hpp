@@ -91,6 +91,18 @@ template <class R = void, class... A>
   return fork<R>(options{}, name, args...);
 }
 
+// The dynamic API through a zygote: gofork::fork<int>(z, "square", 7), a process forked from it.
+template <class R = void, class... A>
+[[nodiscard]] process<R> fork(zygote& z, const options& opts, std::string_view name, const A&... args) {
+  detail::check_dynamic_call(name, detail::tag_of<R>(), {detail::tag_of<A>()...});
+  return process<R>(detail::spawn_with_arguments(z, opts, detail::dynamic_id(name).c_str(), detail::wire_value(args)...));
+}
+
+template <class R = void, class... A>
+[[nodiscard]] process<R> fork(zygote& z, std::string_view name, const A&... args) {
+  return fork<R>(z, options{}, name, args...);
+}
+
 // The dynamic API through a pool: gofork::fork<int>(workers, "square", 7).
 template <class R = void, class... A>
 [[nodiscard]] future<R> fork(pool& p, std::string_view name, const A&... args) {

@@ -21,4 +21,5 @@
 #include <gofork/process.hpp>
 #include <gofork/request_buffers.hpp>
 #include <gofork/stubs.hpp>
+#include <gofork/zygote.hpp>
 #include <gofork/dynamic.hpp>

@@ -3,8 +3,9 @@
 // somewhere and returns the process_state the caller waits on. The request frame, the reply
 // frame and the child's trust check are the same wherever it runs; only starting differs.
 //
-// Today one site exists: a one-off child re-exec'd for this call (launch/one_off_site.cpp).
-// A zygote, a warm pool and a launcher (options::via) are each one more call_site.
+// The sites: a one-off child re-exec'd for this call (launch/one_off_site.cpp), a process
+// forked by a zygote (zygote/zygote.cpp); a pool's workers are one-off children that serve
+// calls (pool/). A launcher (options::via) is one more call_site.
 #pragma once
 
 #include <gofork/detail/process_state.hpp>
@@ -17,6 +18,7 @@ struct call {
   const char* function_id;
   const detail::argument_encoder& arguments;
   bool serve_calls = false;  // a pool worker: the process serves calls on its channel instead
+  bool serve_forks = false;  // a zygote: the process forks one per request on its channel
 };
 
 class call_site {

@@ -37,7 +37,7 @@ inline ssize_t send_with_descriptor(int socket, const char* data, std::size_t si
 template <class Take>
 ssize_t receive_with_descriptors(int socket, char* data, std::size_t size, bool& truncated, Take&& take) {
   iovec part{data, size};
-  alignas(cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))];
+  alignas(cmsghdr) char control[CMSG_SPACE(8 * sizeof(int))];  // room for a zygote request's five
   msghdr message{};
   message.msg_iov = &part;
   message.msg_iovlen = 1;

@@ -98,7 +98,7 @@ std::optional<request_view> parse_request(std::string_view bytes, std::string& w
   auto arguments_size = get<std::uint64_t>(p + 32);
   std::uint64_t rest = bytes.size() - request_header_size;
   // The frame may be followed by padding: the buffer it travels in is reused at a fixed size.
-  if (id_size == 0 || id_size > max_function_id_size || (get<std::uint32_t>(p + 28) & 0xff) >= 65 || (get<std::uint32_t>(p + 28) >> 8) > (request_sealed | request_worker) || id_size > rest ||
+  if (id_size == 0 || id_size > max_function_id_size || (get<std::uint32_t>(p + 28) & 0xff) >= 65 || ((get<std::uint32_t>(p + 28) >> 8) & ~(request_sealed | request_worker | request_zygote)) != 0 || id_size > rest ||
       arguments_size > rest - id_size) {
     why = "request frame sizes do not match its length";
     return std::nullopt;

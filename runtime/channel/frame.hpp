@@ -46,6 +46,7 @@ std::string encode_request_prefix(const nonce& n, std::string_view function_id, 
 // Request flags.
 inline constexpr std::uint32_t request_sealed = 1;  // sealed executable: the child makes itself non-dumpable
 inline constexpr std::uint32_t request_worker = 2;  // a pool worker: it serves calls until the channel closes
+inline constexpr std::uint32_t request_zygote = 4;  // a zygote: it forks a process per request (zygote/fork_plan.hpp)
 
 // A call to a pool worker, on its channel (parent → worker), answered by a reply frame:
 //   "GFC1" | u32 id size | u64 arguments size | id | arguments

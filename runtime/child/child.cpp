@@ -191,6 +191,7 @@ void run_child(const marker& m) {
   }
   // A worker's launch request names no function: it serves the calls that come next.
   if ((request->flags & request_worker) != 0) serve_calls(m.channel_fd);
+  if ((request->flags & request_zygote) != 0) serve_forks(m.channel_fd);
   const detail::entry* target = detail::find_entry(request->function_id);
   if (target == nullptr) {
     refuse(m.channel_fd, "function '" + std::string(request->function_id) + "' is not registered in this program");

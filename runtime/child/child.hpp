@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gofork/detail/registry.hpp>
 
@@ -37,5 +38,11 @@ bool send_reply(int channel, reply_kind kind, const std::string& payload);
 // A pool worker (worker.cpp): serves call after call arriving on `channel` until the parent
 // closes it, then exits.
 [[noreturn]] void serve_calls(int channel);
+
+// A zygote (zygote.cpp): forks a process per request arriving on `channel`, which then serves
+// its call as a one-off child does (run_child), until the parent closes the channel.
+[[noreturn]] void serve_forks(int channel);
+// What after_zygote_fork registered, run in each process a zygote forks.
+std::vector<void (*)()>& zygote_fork_hooks();
 
 }  // namespace gofork::runtime

@@ -29,6 +29,7 @@
 #include "channel/request_pool.hpp"
 #include "launch/child_plan.hpp"
 #include "launch/clone_exec.hpp"
+#include "launch/launch_parts.hpp"
 #include "launch/spawn_failure.hpp"
 #include "launch/spawner_thread.hpp"
 #include "call/call_site.hpp"
@@ -39,16 +40,10 @@
 extern char** environ;
 
 namespace gofork::detail {
-namespace {
 
 using runtime::checked_fd;
-using runtime::child_plan;
-using runtime::clone_child;
 using runtime::fail;
-using runtime::launched;
-using runtime::on_spawner_thread;
 using runtime::unique_fd;
-using runtime::writes_id_maps;
 
 runtime::nonce random_nonce() {
   runtime::nonce n{};
@@ -117,6 +112,14 @@ unique_fd stdio_source(const redirect& r, int target, unique_fd& parent_end) {
   }
   return unique_fd();
 }
+
+namespace {
+
+using runtime::child_plan;
+using runtime::clone_child;
+using runtime::launched;
+using runtime::on_spawner_thread;
+using runtime::writes_id_maps;
 
 std::vector<char*> pointers(std::vector<std::string>& strings) {
   std::vector<char*> out;
@@ -198,7 +201,8 @@ process_state_ptr one_off::start(const runtime::call& c) {
   if ((opts.clone_flags & ~namespace_flags) != 0) fail("clone_flags may only hold CLONE_NEW* namespace flags", EINVAL);
   runtime::request_lease request = make_request(n, c.function_id, c.arguments, opts.pdeathsig,
                                                   (opts.sealed_exe ? runtime::request_sealed : 0u) |
-                                                      (c.serve_calls ? runtime::request_worker : 0u),
+                                                      (c.serve_calls ? runtime::request_worker : 0u) |
+                                                      (c.serve_forks ? runtime::request_zygote : 0u),
                                                   exe_fd);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);

@@ -14,6 +14,7 @@
 #include <gofork/pool.hpp>
 #include <gofork/process.hpp>
 #include <gofork/stubs.hpp>
+#include <gofork/zygote.hpp>
 
 namespace gofork::detail {
 
@@ -73,6 +74,17 @@ std::optional<future<R>> try_submit(pool& p, const char* function_id, const V&..
 template <class R, class... V>
 process<R> launch(const options& opts, const char* function_id, const V&... args) {
   return process<R>(spawn_with_arguments<V...>(opts, function_id, args...));
+}
+
+// The body of every generated fork_*(zygote&, ...) stub.
+template <class... V>
+process_state_ptr spawn_with_arguments(zygote& z, const options& opts, const char* function_id, const V&... args) {
+  return with_argument_encoder<V...>([&](const argument_encoder& e) { return spawn(z, opts, function_id, e); }, args...);
+}
+
+template <class R, class... V>
+process<R> launch(zygote& z, const options& opts, const char* function_id, const V&... args) {
+  return process<R>(spawn_with_arguments<V...>(z, opts, function_id, args...));
 }
 
 }  // namespace gofork::detail

@@ -1,0 +1,251 @@
+// A zygote's side: after the launch checks of any child (trust.cpp, then run_child's nonce and
+// build checks), read fork requests from the channel (zygote/fork_plan.hpp) and fork a process
+// for each — with CLONE_PARENT, so it is the caller's child — that sets itself up as the plan
+// says and then serves its call exactly as a one-off child does (run_child). The zygote stays
+// single-threaded and runs no user code itself.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <grp.h>
+#include <string>
+#include <vector>
+
+#include "channel/descriptor_passing.hpp"
+#include "child/child.hpp"
+#include "child/trust.hpp"
+#include "runtime_state.hpp"
+#include "unique_fd.hpp"
+#include "zygote/fork_plan.hpp"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+extern char** environ;
+
+namespace gofork::runtime {
+
+std::vector<void (*)()>& zygote_fork_hooks() {
+  static std::vector<void (*)()>* hooks = new std::vector<void (*)()>;  // read in forked children
+  return *hooks;
+}
+
+namespace {
+
+// One request, as the zygote received it. Descriptors are above 2, in the order of the header.
+struct fork_call {
+  fork_plan plan;
+  std::vector<unique_fd> fds;  // channel, request, then the streams of stdio_mask
+  int sync = -1;               // the new process's end of the set-up socket
+};
+
+bool read_exactly(int fd, char* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t r = ::read(fd, data, size);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    data += r;
+    size -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+bool write_exactly(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t w = ::send(fd, data, size, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data += w;
+    size -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+// The new process's set-up, in the order a one-off child takes before its exec; the stage that
+// failed, or nullptr (errno says why).
+const char* set_up(fork_call& c) {
+  const fork_plan& p = c.plan;
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);  // glibc's own: EINVAL
+  }
+  if (p.unshare_flags != 0 && ::unshare(p.unshare_flags) != 0) return "unshare (clone_flags)";
+  if (p.setsid && ::setsid() < 0) return "setsid";
+  if (p.pgid && ::setpgid(0, *p.pgid) != 0) return "setpgid";
+  std::size_t next = 2;
+  for (int target = 0; target < 3; ++target) {
+    if ((p.stdio_mask & (1u << target)) != 0) {
+      if (::dup3(c.fds[next++].get(), target, 0) < 0) return "dup2 standard stream";
+    } else {
+      ::close(target);  // closed in the caller: closed here too
+    }
+  }
+  for (const rlimit_setting& r : p.rlimits) {
+    const rlimit limit{r.soft, r.hard};
+    if (::prlimit(0, static_cast<__rlimit_resource>(r.resource), &limit, nullptr) != 0) return "setrlimit";
+  }
+  if (!p.chroot.empty()) {
+    if (::chroot(p.chroot.c_str()) != 0) return "chroot";
+    if (p.cwd.empty() && ::chdir("/") != 0) return "chdir";
+  }
+  if (p.set_groups && ::setgroups(p.groups.size(), p.groups.data()) != 0) return "setgroups";
+  if (p.gid && ::setresgid(*p.gid, *p.gid, *p.gid) != 0) return "setgid";
+  if (p.uid && ::setresuid(*p.uid, *p.uid, *p.uid) != 0) return "setuid";
+  if (!p.cwd.empty() && ::chdir(p.cwd.c_str()) != 0) return "chdir";
+  if (p.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "no_new_privs";
+  if (p.pdeathsig != 0) {
+    if (::prctl(PR_SET_PDEATHSIG, p.pdeathsig, 0, 0, 0) != 0) return "pdeathsig";
+    if (::getppid() != p.caller) {
+      ::kill(::getpid(), p.pdeathsig);
+      ::_exit(128 + p.pdeathsig);
+    }
+  }
+  // Only the call's descriptors, the set-up socket and the executable stay open.
+  std::vector<int> keep = {0, 1, 2, c.fds[0].get(), c.fds[1].get(), c.sync, state().exe_fd, state().sealed_exe_fd};
+  keep.erase(std::remove(keep.begin(), keep.end(), -1), keep.end());
+  std::sort(keep.begin(), keep.end());
+  keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+  unsigned from = 0;
+  for (int fd : keep) {
+    if (static_cast<unsigned>(fd) > from) ::syscall(SYS_close_range, from, static_cast<unsigned>(fd) - 1, 0);
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  ::syscall(SYS_close_range, from, ~0U, 0);
+  // The environment, whole, as the caller would have passed it to an exec.
+  char** env = new char*[p.env.size() + 1];
+  for (std::size_t i = 0; i < p.env.size(); ++i) env[i] = ::strdup(p.env[i].c_str());
+  env[p.env.size()] = nullptr;
+  environ = env;
+  return nullptr;
+}
+
+// The new process: set up, tell the zygote, wait until the caller holds our pidfd (a zygote
+// that dies before it passes it on must not leave a call running that no one waits for), then
+// serve the call.
+int forked(void* raw) {
+  fork_call& c = *static_cast<fork_call*>(raw);
+  const char* stage = set_up(c);
+  const int err = stage != nullptr ? (errno != 0 ? errno : EIO) : 0;
+  const std::string status = encode_fork_answer(0, err, stage != nullptr ? stage : "");
+  if (!write_exactly(c.sync, status.data(), status.size()) || stage != nullptr) ::_exit(127);
+  char go = 0;
+  if (!read_exactly(c.sync, &go, 1) || go != 'g') ::_exit(exit_refused);
+  ::close(c.sync);
+  for (void (*hook)() : zygote_fork_hooks()) hook();
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  marker m;
+  m.call_nonce = c.plan.call_nonce;
+  m.parent = c.plan.caller;
+  m.channel_fd = c.fds[0].release();
+  m.arguments_fd = c.fds[1].release();
+  if (!channel_from_parent(m)) {
+    std::fprintf(stderr, "gofork: a zygote's child %d refuses its call: the channel is not its parent's\n",
+                 static_cast<int>(::getpid()));
+    ::_exit(exit_refused);
+  }
+  run_child(m);
+}
+
+// Reads one request; false at the end of the channel (the caller is done with us).
+bool receive_request(int channel, fork_call& c) {
+  char header[fork_header_size];
+  std::vector<int> passed;
+  bool truncated = false;
+  for (std::size_t got = 0; got < sizeof header;) {
+    const ssize_t r = receive_with_descriptors(channel, header + got, sizeof header - got, truncated,
+                                               [&passed](int fd) { passed.push_back(fd); });
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    got += static_cast<std::size_t>(r);
+  }
+  for (int fd : passed) {
+    const int moved = above_stdio(fd);  // so that installing the streams never clobbers one
+    if (moved < 0) ::_exit(exit_refused);
+    c.fds.emplace_back(moved);
+  }
+  const std::optional<fork_request_header> h = parse_fork_request_header(std::string_view(header, sizeof header));
+  if (!h || truncated || c.fds.size() != h->descriptor_count) ::_exit(exit_refused);
+  std::string body(static_cast<std::size_t>(h->plan_size), '\0');
+  if (!read_exactly(channel, body.data(), body.size())) ::_exit(exit_channel_lost);
+  std::optional<fork_plan> plan = decode_fork_plan(body);
+  if (!plan) ::_exit(exit_refused);
+  std::size_t streams = 0;
+  for (int k = 0; k < 3; ++k) streams += (plan->stdio_mask >> k) & 1u;
+  if (c.fds.size() != 2 + streams) ::_exit(exit_refused);
+  c.plan = std::move(*plan);
+  return true;
+}
+
+}  // namespace
+
+void serve_forks(int channel) {
+  // Where the new process runs until its call ends: this process's own stack below this frame,
+  // which in the copy is the new process's (CLONE_VM is not set), so it has the main thread's
+  // whole stack to grow into.
+  for (;;) {
+    fork_call c;
+    if (!receive_request(channel, c)) ::_exit(0);
+    int sync[2];
+    std::string answer;
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0) {
+      answer = encode_fork_answer(-1, errno, "socketpair for the set-up");
+      if (!write_exactly(channel, answer.data(), answer.size())) ::_exit(exit_channel_lost);
+      continue;
+    }
+    unique_fd ours(sync[0]);
+    c.sync = sync[1];
+    int pidfd = -1;
+    char* here = static_cast<char*>(__builtin_frame_address(0));
+    void* stack = reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(here) - 8192) & ~std::uintptr_t{63});
+    const pid_t pid = ::clone(forked, stack, CLONE_PARENT | CLONE_PIDFD, &c, &pidfd);
+    const int clone_errno = errno;
+    ::close(sync[1]);
+    c.fds.clear();
+    if (pid < 0) {
+      answer = encode_fork_answer(-1, clone_errno, "clone");
+      if (!write_exactly(channel, answer.data(), answer.size())) ::_exit(exit_channel_lost);
+      continue;
+    }
+    unique_fd new_process(pidfd);
+    // Its set-up status, in the answer's own format; nothing at all if it died first.
+    char status[fork_header_size];
+    std::optional<fork_answer_header> s;
+    std::string stage;
+    if (read_exactly(ours.get(), status, sizeof status)) {
+      s = parse_fork_answer_header(std::string_view(status, sizeof status));
+      if (s) {
+        stage.resize(s->stage_size);
+        if (!read_exactly(ours.get(), stage.data(), stage.size())) s.reset();
+      }
+    }
+    if (!s) {
+      s = fork_answer_header{pid, ECHILD, 0};
+      stage = "set up the zygote's new process (it died)";
+    }
+    answer = encode_fork_answer(pid, s->err, stage);
+    const ssize_t sent = send_with_descriptor(channel, answer.data(), answer.size(), new_process.get());
+    if (sent < 0) ::_exit(exit_channel_lost);  // the caller is gone: the new process sees EOF and ends
+    if (static_cast<std::size_t>(sent) < answer.size() &&
+        !write_exactly(channel, answer.data() + sent, answer.size() - static_cast<std::size_t>(sent))) {
+      ::_exit(exit_channel_lost);
+    }
+    if (s->err == 0) (void)write_exactly(ours.get(), "g", 1);
+  }
+}
+
+}  // namespace gofork::runtime

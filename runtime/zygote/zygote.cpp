@@ -1,0 +1,363 @@
+// The zygote call site, the parent's side: start the zygote (a one-off child with the
+// request_zygote flag, child/zygote.cpp), and for each call check the options, write the
+// request as a one-off call does, send the zygote the plan and the call's descriptors, and
+// turn the pidfd it passes back into the same child_process a one-off call returns.
+#include <gofork/zygote.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <gofork/error.hpp>
+
+#include "call/call_site.hpp"
+#include "channel/descriptor_passing.hpp"
+#include "channel/frame.hpp"
+#include "child/child.hpp"
+#include "launch/launch_parts.hpp"
+#include "launch/spawn_failure.hpp"
+#include "process/child_process.hpp"
+#include "runtime_state.hpp"
+#include "zygote/fork_plan.hpp"
+
+extern char** environ;
+
+namespace gofork::detail {
+namespace {
+
+using runtime::fail;
+using runtime::unique_fd;
+
+using clock = std::chrono::steady_clock;
+
+[[noreturn]] void refuse_option(const char* option, const char* why) {
+  throw error(error_kind::spawn_failed,
+              std::string("gofork: options::") + option + " cannot apply to a process a zygote forks: " + why);
+}
+
+// What a forked process cannot take is refused, never ignored.
+void check_forkable_options(const options& opts) {
+  if (!opts.argv.empty()) refuse_option("argv", "it is forked, not exec'd, so its argv is the zygote's");
+  if (opts.sealed_exe) refuse_option("sealed_exe", "it runs the zygote's image; start a zygote for that instead");
+  if (!opts.uid_map.empty() || !opts.gid_map.empty()) {
+    refuse_option(opts.uid_map.empty() ? "gid_map" : "uid_map", "id maps are written by a parent before an exec");
+  }
+  if ((opts.clone_flags & CLONE_NEWPID) != 0) {
+    refuse_option("clone_flags (CLONE_NEWPID)", "unshare gives a new pid namespace to children only");
+  }
+  constexpr int namespace_flags =
+      CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUSER | CLONE_NEWCGROUP;
+  if ((opts.clone_flags & ~namespace_flags) != 0) fail("clone_flags may only hold CLONE_NEW* namespace flags", EINVAL);
+  if (opts.pdeathsig < 0 || opts.pdeathsig >= NSIG) fail("pdeathsig is not a signal number", EINVAL);
+}
+
+// The environment an exec would have given the child: ours (unless cleared) with the overrides.
+std::vector<std::string> child_environment(const options& opts) {
+  const std::string marker_prefix = std::string(runtime::marker_variable) + "=";
+  std::vector<std::string> env;
+  if (!opts.clear_env) {
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      const std::string_view entry(*e);
+      if (entry.compare(0, marker_prefix.size(), marker_prefix) == 0) continue;
+      if (!opts.env.empty() && opts.env.count(std::string(entry.substr(0, entry.find('=')))) != 0) continue;
+      env.emplace_back(entry);
+    }
+  }
+  for (const auto& [name, value] : opts.env) {
+    if (name.empty() || name.find('=') != std::string::npos || name == runtime::marker_variable) {
+      fail("environment variable name '" + name + "' is not allowed", EINVAL);
+    }
+    env.push_back(name + "=" + value);
+  }
+  return env;
+}
+
+// Waits until `fd` has `events`; false when the zygote ended first.
+bool wait_on_zygote(int fd, short events, int zygote_pidfd) {
+  for (;;) {
+    pollfd fds[2] = {{fd, events, 0}, {zygote_pidfd, POLLIN, 0}};
+    const int ready = ::poll(fds, 2, -1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) fail("poll the zygote", errno);
+    if (fds[0].revents != 0) return true;
+    if (fds[1].revents != 0) return false;
+  }
+}
+
+}  // namespace
+
+class zygote_state final : public runtime::call_site {
+ public:
+  explicit zygote_state(const options& base) : base_(base) {
+    if (base_.out.type() == redirect::kind::capture || base_.err.type() == redirect::kind::capture) {
+      throw error(error_kind::spawn_failed,
+                  "gofork: a zygote's output cannot be redirect::capture(); capture each call's instead");
+    }
+    if ((base_.clone_flags & CLONE_NEWPID) != 0) {
+      throw error(error_kind::spawn_failed,
+                  "gofork: a zygote cannot be started with CLONE_NEWPID: as its namespace's init it could not "
+                  "fork children of the caller");
+    }
+    base_.timeout.reset();  // the zygote lives on; each call has its own
+    if (base_.pdeathsig == 0) base_.pdeathsig = SIGKILL;  // it never outlives this process
+    std::lock_guard<std::mutex> lock(mutex_);
+    start_zygote();
+  }
+  ~zygote_state() override { retire(); }
+
+  process_state_ptr start(const runtime::call& c) override;
+  pid_t pid() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return zygote_ && !zygote_ended() ? zygote_->pid : -1;
+  }
+
+ private:
+  void start_zygote();
+  bool zygote_ended();
+  // Reaps a zygote that ended and describes how.
+  std::string bury_zygote();
+  void retire() noexcept;
+
+  options base_;
+  std::mutex mutex_;  // one request at a time on the zygote's channel
+  std::unique_ptr<runtime::child_process> zygote_;
+};
+
+void zygote_state::start_zygote() {
+  static const char no_arguments = '\x90';  // an empty msgpack array
+  argument_encoder encoder;
+  encoder.size_hint = 1;
+  encoder.encode = [](const void*, sink& out) { out.write(&no_arguments, 1); };
+  runtime::call c{base_, "gofork::zygote", encoder};
+  c.serve_forks = true;
+  process_state_ptr started = runtime::one_off_site().start(c);
+  zygote_.reset(static_cast<runtime::child_process*>(started.release()));
+}
+
+bool zygote_state::zygote_ended() {
+  pollfd fd{zygote_->pid_fd.get(), POLLIN, 0};
+  return zygote_->status.has_value() || (::poll(&fd, 1, 0) > 0 && fd.revents != 0);
+}
+
+std::string zygote_state::bury_zygote() {
+  std::unique_ptr<runtime::child_process> gone = std::move(zygote_);
+  gone->kill(SIGKILL);
+  try {
+    gone->wait_until(std::nullopt);
+  } catch (...) {
+    gone->abandon();
+  }
+  if (!gone->status) return "it could not be reaped";
+  if (gone->status->signaled()) return std::string("killed by signal ") + ::strsignal(gone->status->signal());
+  return "exit code " + std::to_string(gone->status->code());
+}
+
+void zygote_state::retire() noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!zygote_ || zygote_->status) return;
+  zygote_->channel.reset();  // the zygote sees the end of its input and exits
+  try {
+    if (!zygote_->wait_until(clock::now() + std::chrono::seconds(10))) {
+      zygote_->kill(SIGKILL);
+      zygote_->wait_until(std::nullopt);
+    }
+  } catch (...) {
+    zygote_->kill(SIGKILL);
+    zygote_->abandon();
+  }
+}
+
+process_state_ptr zygote_state::start(const runtime::call& c) {
+  const options& opts = c.opts;
+  check_forkable_options(opts);
+  runtime::fork_plan plan;
+  plan.call_nonce = random_nonce();
+  plan.caller = ::getpid();
+  // No executable descriptor: the zygote's child already holds the zygote's.
+  runtime::request_lease request = make_request(plan.call_nonce, c.function_id, c.arguments, opts.pdeathsig, 0, -1);
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);
+  unique_fd parent_end = runtime::checked_fd(pair[0], "socketpair");
+  unique_fd child_end = runtime::checked_fd(pair[1], "socketpair");
+  unique_fd captured[3];
+  unique_fd stdio[3] = {stdio_source(opts.in, 0, captured[0]), stdio_source(opts.out, 1, captured[1]),
+                        stdio_source(opts.err, 2, captured[2])};
+  std::vector<int> passed = {child_end.get(), request.fd()};
+  for (int k = 0; k < 3; ++k) {
+    // Inherit: this process's own stream now, as an exec'd child would get it (none if closed).
+    if (!stdio[k]) stdio[k] = unique_fd(::fcntl(k, F_DUPFD_CLOEXEC, 3));
+    if (stdio[k]) {
+      plan.stdio_mask |= 1u << k;
+      passed.push_back(stdio[k].get());
+    }
+  }
+  plan.env = child_environment(opts);
+  plan.cwd = opts.cwd;
+  plan.setsid = opts.setsid;
+  plan.pgid = opts.pgid;
+  if (opts.rlimit_nofile_safe) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    plan.rlimits.push_back({RLIMIT_NOFILE, std::min<unsigned long long>(limit.rlim_cur, FD_SETSIZE), limit.rlim_max});
+  }
+  plan.rlimits.insert(plan.rlimits.end(), opts.rlimits.begin(), opts.rlimits.end());
+  plan.chroot = opts.chroot;
+  plan.set_groups = !opts.groups.empty() || ((opts.uid || opts.gid) && (opts.clone_flags & CLONE_NEWUSER) == 0);
+  plan.groups = opts.groups;
+  plan.gid = opts.gid;
+  plan.uid = opts.uid;
+  plan.no_new_privs = opts.no_new_privs;
+  plan.pdeathsig = opts.pdeathsig;
+  plan.unshare_flags = opts.clone_flags;
+  const std::string message = runtime::encode_fork_request(plan, static_cast<std::uint32_t>(passed.size()));
+
+  // Output written before the call should come out before the child's.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(stdout);
+  std::fflush(stderr);
+
+  std::string answer(runtime::fork_header_size, '\0');
+  std::string stage;
+  unique_fd pidfd;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!zygote_ || zygote_ended()) {
+      if (zygote_) bury_zygote();
+      start_zygote();  // the last one died: this call starts the next
+    }
+    const int channel = zygote_->channel.get();
+    const int zygote_pidfd = zygote_->pid_fd.get();
+    auto lost = [&](const char* when) {
+      const std::string how = bury_zygote();
+      throw error(error_kind::spawn_failed, std::string("gofork: the zygote ended ") + when + " (" + how +
+                                                "); the next call starts a new one");
+    };
+    std::size_t sent = 0;
+    bool first = true;
+    while (sent < message.size()) {
+      if (!wait_on_zygote(channel, POLLOUT, zygote_pidfd)) lost("before it took the call");
+      ssize_t n = -1;
+      if (first) {
+        // All the call's descriptors on the first byte.
+        iovec part{const_cast<char*>(message.data()), message.size()};
+        std::vector<char> control(CMSG_SPACE(sizeof(int) * passed.size()), 0);
+        msghdr m{};
+        m.msg_iov = &part;
+        m.msg_iovlen = 1;
+        m.msg_control = control.data();
+        m.msg_controllen = control.size();
+        cmsghdr* h = CMSG_FIRSTHDR(&m);
+        h->cmsg_level = SOL_SOCKET;
+        h->cmsg_type = SCM_RIGHTS;
+        h->cmsg_len = CMSG_LEN(sizeof(int) * passed.size());
+        std::memcpy(CMSG_DATA(h), passed.data(), sizeof(int) * passed.size());
+        n = ::sendmsg(channel, &m, MSG_NOSIGNAL);
+      } else {
+        n = ::send(channel, message.data() + sent, message.size() - sent, MSG_NOSIGNAL);
+      }
+      if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;  // non-blocking
+      if (n < 0) lost("before it took the call");
+      first = false;
+      sent += static_cast<std::size_t>(n);
+    }
+    // Our copies are not needed once sent: the zygote's new process has its own.
+    for (unique_fd& s : stdio) s.reset();
+    bool truncated = false;
+    for (std::size_t got = 0; got < answer.size();) {
+      if (!wait_on_zygote(channel, POLLIN, zygote_pidfd)) lost("while it forked the call's process");
+      const ssize_t n = runtime::receive_with_descriptors(channel, answer.data() + got, answer.size() - got, truncated,
+                                                          [&pidfd](int fd) {
+                                                            if (!pidfd) {
+                                                              pidfd.reset(runtime::above_stdio(fd));
+                                                            } else {
+                                                              ::close(fd);
+                                                            }
+                                                          });
+      if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;  // non-blocking
+      if (n <= 0) lost("while it forked the call's process");
+      got += static_cast<std::size_t>(n);
+    }
+    const std::optional<runtime::fork_answer_header> h = runtime::parse_fork_answer_header(answer);
+    if (!h) lost("with an answer that is not the zygote protocol's");
+    stage.resize(h->stage_size);
+    for (std::size_t got = 0; got < stage.size();) {
+      if (!wait_on_zygote(channel, POLLIN, zygote_pidfd)) lost("while it answered");
+      const ssize_t n = ::recv(channel, stage.data() + got, stage.size() - got, 0);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;  // non-blocking
+      if (n <= 0) lost("while it answered");
+      got += static_cast<std::size_t>(n);
+    }
+    if (h->pid > 0 && !pidfd) lost("without passing the new process's pidfd");
+    if (h->err != 0) {
+      if (pidfd) {
+        siginfo_t info{};
+        runtime::reap_pidfd(pidfd.get(), info);  // it exited after its failed set-up
+      }
+      fail(stage, h->err);
+    }
+    auto state = std::make_unique<runtime::child_process>();
+    state->pid = h->pid;
+    state->pid_fd = std::move(pidfd);
+    if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) {
+      state->kill(SIGKILL);
+      state->wait_until(std::nullopt);
+      fail("fcntl channel", errno);
+    }
+    state->channel = std::move(parent_end);
+    state->child_end = std::move(child_end);
+    state->request = std::move(request);
+    state->max_result_bytes = opts.max_result_bytes;
+    state->max_captured_bytes = opts.max_captured_bytes;
+    for (int i = 1; i < 3; ++i) state->captured_fd[i] = std::move(captured[i]);
+    state->start_clock(opts.timeout);
+    return process_state_ptr(state.release());
+  }
+}
+
+process_state_ptr spawn(zygote& z, const options& opts, const char* function_id, const argument_encoder& encoder) {
+  return z.state().start(runtime::call{opts, function_id, encoder});
+}
+
+}  // namespace gofork::detail
+
+namespace gofork {
+
+zygote::zygote() : zygote(options{}) {}
+zygote::zygote(const options& base) : state_(std::make_unique<detail::zygote_state>(base)) {}
+zygote::zygote(zygote&&) noexcept = default;
+zygote& zygote::operator=(zygote&&) noexcept = default;
+zygote::~zygote() = default;
+
+pid_t zygote::pid() const { return state().pid(); }
+
+detail::zygote_state& zygote::state() const {
+  if (!state_) throw std::logic_error("gofork::zygote: the zygote is empty (moved from)");
+  return *state_;
+}
+
+void after_zygote_fork(void (*hook)()) {
+  if (runtime::state().initialized.load()) {
+    throw std::logic_error("gofork::after_zygote_fork: register hooks before gofork::init()");
+  }
+  runtime::zygote_fork_hooks().push_back(hook);
+}
+
+}  // namespace gofork

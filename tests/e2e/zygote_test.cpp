@@ -1,0 +1,303 @@
+// A zygote's children: real processes forked from a real zygote, each an ordinary process<R>.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "../support/test_support.hpp"
+
+#include <gofork/gofork.hpp>
+
+extern char** environ;
+
+namespace {
+
+using gofork_test::expect_error;
+using gofork_test::expect_no_children;
+
+int square(int x) { return x * x; }
+int own_pid() { return static_cast<int>(::getpid()); }
+int parent_pid() { return static_cast<int>(::getppid()); }
+int fail_with(std::string what) { throw std::runtime_error(what); }
+int crash(int how) {
+  if (how == 0) ::raise(SIGSEGV);
+  std::exit(3);
+}
+void pause_forever() {
+  for (;;) ::pause();
+}
+int counter = 0;
+int count_calls() { return ++counter; }
+std::string read_env(std::string name) {
+  const char* value = std::getenv(name.c_str());
+  return value != nullptr ? value : "<unset>";
+}
+std::string working_directory() {
+  char buffer[4096];
+  return ::getcwd(buffer, sizeof buffer) != nullptr ? buffer : "";
+}
+void say(std::string text) {
+  std::printf("%s", text.c_str());
+  std::fprintf(stderr, "err:%s", text.c_str());
+}
+int descriptors_open() { return gofork_test::count_open_descriptors(); }
+// Set by the after_zygote_fork hook, in a forked process only.
+int reseeded = 0;
+void reseed() { reseeded = 1; }
+int was_reseeded() { return reseeded; }
+int blocked_signals() {
+  sigset_t mask;
+  ::sigprocmask(SIG_SETMASK, nullptr, &mask);
+  int n = 0;
+  for (int sig = 1; sig < 32; ++sig) n += sigismember(&mask, sig);
+  return n;
+}
+
+TEST(zygote, results_exceptions_and_crashes_come_back_as_from_any_process) {
+  gofork::zygote z;
+  EXPECT_EQ(gofork::fork<int>(z, "square", 7).get(), 49);
+  auto thrown = expect_error([&] { gofork::fork<int>(z, "fail_with", std::string("no")).get(); });
+  EXPECT_EQ(thrown.kind(), gofork::error_kind::child_exception) << thrown.what();
+  EXPECT_NE(std::string(thrown.what()).find("no"), std::string::npos) << thrown.what();
+  auto crashed = expect_error([&] { gofork::fork<int>(z, "crash", 0).get(); });
+  EXPECT_EQ(crashed.kind(), gofork::error_kind::child_signaled) << crashed.what();
+  auto exited = expect_error([&] { gofork::fork<int>(z, "crash", 1).get(); });
+  EXPECT_EQ(exited.kind(), gofork::error_kind::child_exited) << exited.what();
+  auto missing = expect_error([&] { gofork::fork<int>(z, "nope").get(); });
+  EXPECT_EQ(missing.kind(), gofork::error_kind::spawn_failed) << missing.what();
+  EXPECT_EQ(gofork::fork<int>(z, "square", 8).get(), 64) << "the zygote serves on after its children failed";
+}
+
+TEST(zygote, each_call_is_a_fresh_child_of_the_caller) {
+  gofork::zygote z;
+  ASSERT_GT(z.pid(), 0);
+  auto p = gofork::fork<int>(z, "own_pid");
+  const int first = p.get();
+  EXPECT_EQ(first, p.pid());
+  EXPECT_NE(first, z.pid());
+  EXPECT_EQ(gofork::fork<int>(z, "parent_pid").get(), ::getpid()) << "forked with CLONE_PARENT";
+  EXPECT_NE(gofork::fork<int>(z, "own_pid").get(), first);
+  EXPECT_EQ(gofork::fork<int>(z, "count_calls").get(), 1);
+  EXPECT_EQ(gofork::fork<int>(z, "count_calls").get(), 1) << "no state carries over from a sibling";
+  EXPECT_EQ(gofork::fork<int>(z, "blocked_signals").get(), 0);
+  EXPECT_EQ(gofork::fork<int>(z, "was_reseeded").get(), 1) << "the after_zygote_fork hook ran";
+  EXPECT_EQ(gofork::fork<int>("was_reseeded").get(), 0) << "... in a zygote's children only";
+  // Only its standard streams, its channel and the executable: as a one-off child.
+  EXPECT_EQ(gofork::fork<int>(z, "descriptors_open").get(), gofork::fork<int>("descriptors_open").get());
+}
+
+TEST(zygote, time_outs_and_kills_end_its_children) {
+  gofork::zygote z;
+  gofork::options quick;
+  quick.timeout = std::chrono::milliseconds(300);
+  auto timed = expect_error([&] { gofork::fork(z, quick, "pause_forever").get(); });
+  EXPECT_EQ(timed.kind(), gofork::error_kind::timed_out) << timed.what();
+  auto p = gofork::fork(z, "pause_forever");
+  p.kill(SIGTERM);
+  auto killed = expect_error([&] { p.get(); });
+  EXPECT_EQ(killed.kind(), gofork::error_kind::child_signaled) << killed.what();
+  auto q = gofork::fork(z, "pause_forever");
+  const gofork::exit_status ended = q.terminate(std::chrono::seconds(30));
+  EXPECT_TRUE(ended.signaled());
+  EXPECT_EQ(ended.signal(), SIGTERM);
+}
+
+TEST(zygote, env_cwd_and_redirects_apply_per_call) {
+  gofork::zygote z;
+  gofork::options o;
+  o.env["GOFORK_ZYGOTE_TEST"] = "per call";
+  o.cwd = "/tmp";
+  o.out = gofork::redirect::capture();
+  o.err = gofork::redirect::capture();
+  EXPECT_EQ(gofork::fork<std::string>(z, o, "read_env", std::string("GOFORK_ZYGOTE_TEST")).get(), "per call");
+  EXPECT_EQ(gofork::fork<std::string>(z, "read_env", std::string("GOFORK_ZYGOTE_TEST")).get(), "<unset>");
+  EXPECT_EQ(gofork::fork<std::string>(z, o, "working_directory").get(), "/tmp");
+  auto p = gofork::fork(z, o, "say", std::string("hello"));
+  p.get();
+  EXPECT_EQ(p.captured_stdout(), "hello");
+  EXPECT_EQ(p.captured_stderr(), "err:hello");
+  // The caller's environment as it is now, not as it was when the zygote started.
+  ::setenv("GOFORK_ZYGOTE_LATE", "later", 1);
+  EXPECT_EQ(gofork::fork<std::string>(z, "read_env", std::string("GOFORK_ZYGOTE_LATE")).get(), "later");
+  ::unsetenv("GOFORK_ZYGOTE_LATE");
+  gofork::options cleared;
+  cleared.clear_env = true;
+  EXPECT_EQ(gofork::fork<std::string>(z, cleared, "read_env", std::string("PATH")).get(), "<unset>");
+  gofork::options nowhere;
+  nowhere.cwd = "/nonexistent/gofork";
+  auto failed = expect_error([&] { (void)gofork::fork<int>(z, nowhere, "square", 1); });
+  EXPECT_EQ(failed.kind(), gofork::error_kind::spawn_failed);
+  EXPECT_NE(std::string(failed.what()).find("chdir"), std::string::npos) << failed.what();
+  EXPECT_EQ(gofork::fork<int>(z, "square", 3).get(), 9);
+}
+
+TEST(zygote, options_a_forked_process_cannot_take_are_refused_by_name) {
+  gofork::zygote z;
+  auto refused = [&](gofork::options o, const char* name) {
+    auto e = expect_error([&] { (void)gofork::fork<int>(z, o, "square", 1); });
+    EXPECT_EQ(e.kind(), gofork::error_kind::spawn_failed) << e.what();
+    EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+  };
+  gofork::options argv;
+  argv.argv = {"renamed"};
+  refused(argv, "argv");
+  gofork::options sealed;
+  sealed.sealed_exe = true;
+  refused(sealed, "sealed_exe");
+  gofork::options mapped;
+  mapped.clone_flags = CLONE_NEWUSER;
+  mapped.uid_map = {{0, static_cast<unsigned>(::getuid()), 1}};
+  refused(mapped, "uid_map");
+  gofork::options pid_namespace;
+  pid_namespace.clone_flags = CLONE_NEWPID;
+  refused(pid_namespace, "CLONE_NEWPID");
+  EXPECT_EQ(gofork::fork<int>(z, "square", 5).get(), 25);
+}
+
+TEST(zygote, a_new_uts_namespace_per_call) {
+  gofork::zygote z;
+  gofork::options o;
+  o.clone_flags = CLONE_NEWUTS;
+  auto p = gofork::fork<int>(z, o, "square", 4);
+  try {
+    EXPECT_EQ(p.get(), 16);
+  } catch (const gofork::error& e) {
+    if (::geteuid() == 0) throw;
+    GTEST_SKIP() << "no CAP_SYS_ADMIN for a new UTS namespace: " << e.what();
+  }
+}
+
+TEST(zygote, a_killed_zygote_is_replaced_by_the_next_call) {
+  gofork::zygote z;
+  const pid_t first = z.pid();
+  ASSERT_GT(first, 0);
+  const int handle = static_cast<int>(::syscall(SYS_pidfd_open, first, 0));
+  ASSERT_GE(handle, 0);
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  pollfd ended{handle, POLLIN, 0};
+  ASSERT_EQ(::poll(&ended, 1, 60'000), 1);
+  ::close(handle);
+  EXPECT_EQ(z.pid(), -1);
+  EXPECT_EQ(gofork::fork<int>(z, "square", 6).get(), 36);
+  EXPECT_GT(z.pid(), 0);
+  EXPECT_NE(z.pid(), first);
+}
+
+// 10,000 launches from 8 threads, one in 125 crashing: nothing is left behind.
+TEST(zygote, ten_thousand_launches_from_eight_threads_leave_nothing_behind) {
+  const int descriptors = gofork_test::count_open_descriptors();
+  {
+    gofork::zygote z;
+    std::atomic<int> right{0}, failed_as_expected{0}, wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 1250; ++i) {
+          try {
+            if (i % 125 == 124) {
+              gofork::fork<int>(z, "crash", 0).get();
+              ++wrong;
+            } else if (gofork::fork<int>(z, "square", t * 1000 + i % 1000).get() ==
+                       (t * 1000 + i % 1000) * (t * 1000 + i % 1000)) {
+              ++right;
+            } else {
+              ++wrong;
+            }
+          } catch (const gofork::error& e) {
+            (e.kind() == gofork::error_kind::child_signaled && i % 125 == 124 ? failed_as_expected : wrong)++;
+          }
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(right.load(), 8 * 1240);
+    EXPECT_EQ(failed_as_expected.load(), 8 * 10);
+    EXPECT_EQ(wrong.load(), 0);
+  }
+  expect_no_children();
+  EXPECT_EQ(gofork_test::count_open_descriptors(), descriptors);
+}
+
+[[noreturn]] void own_a_zygote() {
+  gofork::zygote z;
+  gofork::options dies;
+  dies.pdeathsig = SIGKILL;
+  auto hang = gofork::fork(z, dies, "pause_forever");
+  std::printf("%d %d\n", static_cast<int>(z.pid()), static_cast<int>(hang.pid()));
+  std::fflush(stdout);
+  for (;;) ::pause();
+}
+
+// A parent killed with SIGKILL takes its zygote with it, and the children that asked to die
+// with it (pdeathsig).
+TEST(zygote, a_parent_killed_by_sigkill_takes_the_zygote_and_its_pdeathsig_children) {
+  int out[2];
+  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  char self[] = "/proc/self/exe";
+  char flag[] = "--own-a-zygote";
+  char* argv[] = {self, flag, nullptr};
+  pid_t owner = -1;
+  ASSERT_EQ(::posix_spawn(&owner, self, &actions, nullptr, argv, environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  std::string line;
+  char c = 0;
+  while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+  ::close(out[0]);
+  int pids[2] = {0, 0};
+  ASSERT_EQ(std::sscanf(line.c_str(), "%d %d", &pids[0], &pids[1]), 2) << line;
+  int handles[2];
+  for (int i = 0; i < 2; ++i) {
+    handles[i] = static_cast<int>(::syscall(SYS_pidfd_open, pids[i], 0));
+    ASSERT_GE(handles[i], 0) << pids[i] << " is not running";
+  }
+  ASSERT_EQ(::kill(owner, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(owner, &status, 0), owner);
+  for (int i = 0; i < 2; ++i) {
+    pollfd ended{handles[i], POLLIN, 0};
+    EXPECT_EQ(::poll(&ended, 1, 60'000), 1) << (i == 0 ? "the zygote " : "its child ") << pids[i]
+                                            << " outlived the caller";
+    ::close(handles[i]);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gofork::register_function("square", &square);
+  gofork::register_function("own_pid", &own_pid);
+  gofork::register_function("parent_pid", &parent_pid);
+  gofork::register_function("fail_with", &fail_with);
+  gofork::register_function("crash", &crash);
+  gofork::register_function("pause_forever", &pause_forever);
+  gofork::register_function("count_calls", &count_calls);
+  gofork::register_function("read_env", &read_env);
+  gofork::register_function("working_directory", &working_directory);
+  gofork::register_function("say", &say);
+  gofork::register_function("descriptors_open", &descriptors_open);
+  gofork::register_function("was_reseeded", &was_reseeded);
+  gofork::register_function("blocked_signals", &blocked_signals);
+  gofork::after_zygote_fork(&reseed);
+  gofork::init(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "--own-a-zygote") own_a_zygote();
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
