@@ -2,7 +2,7 @@
 // run, interleaved with it (one baseline run, one subject run, in alternating order, per round)
 // so both see the same machine load; the medians are compared.
 //
-//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd|pool|pool_big ...]
+//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd|pool|pool_big|zygote ...]
 //
 //   empty    an empty call vs. a bare posix_spawn re-exec that exits at the top of main
 //   rss      the empty call with 1 GiB of touched parent memory vs. without; fork()+exec for reference
@@ -15,6 +15,7 @@
 //
 //   gofork_bench --profile-echo N | --profile-pipe-echo N   N echo calls only, for perf stat/record
 //   pool     a warm pool call vs. a socketpair round trip; 8 threads on 2 workers; 64 MiB via a worker
+//   zygote   a call forked from a zygote vs. fork()+_exit; vs. one-off; 1 GiB parent; 8 threads
 //   high_fd  the empty call with an inheritable descriptor as high as RLIMIT_NOFILE allows vs. without
 #include <dirent.h>
 #include <fcntl.h>
@@ -660,6 +661,49 @@ void bench_pool_big(const config& c) {
              sub_big * 1e3, base_big * 1e3, 1.0, false, ""});
 }
 
+// 9. A zygote. The floor: fork()+_exit+waitpid of this program (the parent forks itself, as
+// small as this bench is); the zygote's empty call against it and against the one-off call;
+// with 1 GiB in the parent; and 8 threads launching through one zygote against 8 one-off.
+void fork_exit() {
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) ::_exit(0);
+  check_exit(pid, "fork+_exit");
+}
+
+void bench_zygote(const config& c) {
+  gofork::zygote z;
+  auto through_zygote = [&] { gofork::fork<void>(z, "empty").get(); };
+  for (int i = 0; i < 10; ++i) {
+    fork_exit();
+    through_zygote();
+    gofork_empty_call();
+  }
+  auto [floor, call] = interleave(rounds(c, 300), fork_exit, through_zygote);
+  auto [one_off, call_again] = interleave(rounds(c, 100), gofork_empty_call, through_zygote);
+  char note[200];
+  std::snprintf(note, sizeof note, "against the one-off call: %.3f ms vs %.3f ms, %.2fx (goal <= 0.3x: %s)",
+                call_again * 1e3, one_off * 1e3, call_again / one_off, call_again <= 0.3 * one_off ? "ok" : "MISSED");
+  report(c, {"zygote_call", "gofork::fork<void>(zygote, \"empty\").get()", "fork()+_exit+waitpid of this program",
+             "ms", call * 1e3, floor * 1e3, 2.5, false, note});
+  std::vector<double> small, big;
+  for (int i = 0; i < rounds(c, 100); ++i) small.push_back(time_once(through_zygote));
+  {
+    big_memory m;
+    for (int i = 0; i < rounds(c, 100); ++i) big.push_back(time_once(through_zygote));
+  }
+  report(c, {"zygote_call_1gib", "the zygote's empty call, parent with 1 GiB RSS", "the same without it", "ms",
+             median(big) * 1e3, median(small) * 1e3, 1.1, false, ""});
+  const int threads = 8, per_thread = c.quick ? 10 : 40;
+  std::vector<double> zygote_rate, one_off_rate;
+  for (int r = 0; r < rounds(c, 6); ++r) {
+    one_off_rate.push_back(throughput(threads, per_thread, gofork_empty_call));
+    zygote_rate.push_back(throughput(threads, per_thread, through_zygote));
+  }
+  report(c, {"zygote_threads_8", "8 threads launching through one zygote", "8 threads of one-off calls", "calls/s",
+             median(zygote_rate), median(one_off_rate), 2.0, true, ""});
+}
+
 // 7. T28: an inheritable descriptor open near 1,000,000 (RLIMIT_NOFILE raised as far as this
 // process may). The child closes everything above its own descriptors at once (close_range),
 // so the launch must cost about what it costs without that descriptor. The descriptor is made
@@ -717,7 +761,7 @@ int main(int argc, char** argv) {
     } else if (a == "--csv" && i + 1 < argc) {
       c.csv = argv[++i];
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd|pool|pool_big ...]\n", argv[0]);
+      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd|pool|pool_big|zygote ...]\n", argv[0]);
       return 0;
     } else {
       chosen.push_back(a);
@@ -726,7 +770,7 @@ int main(int argc, char** argv) {
   const std::vector<std::pair<std::string, void (*)(const config&)>> all = {
       {"empty", bench_empty}, {"rss", bench_rss},   {"threads", bench_threads},
       {"args", bench_args},   {"echo", bench_echo}, {"decode", bench_decode}, {"decode_bytes", bench_decode_bytes},
-      {"high_fd", bench_high_fd}, {"pool", bench_pool}, {"pool_big", bench_pool_big}};
+      {"high_fd", bench_high_fd}, {"pool", bench_pool}, {"pool_big", bench_pool_big}, {"zygote", bench_zygote}};
   std::set<std::string> known;
   for (const auto& b : all) known.insert(b.first);
   for (const auto& name : chosen) {

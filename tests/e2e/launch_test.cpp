@@ -408,4 +408,31 @@ TEST_F(launch, generated_pool_stubs_submit_and_try_to_submit) {
   workers.shutdown();
 }
 
+// The generated zygote overloads: a fresh process per call, typed as every other stub, with a
+// user type, defaults, static members and per-call options.
+TEST_F(launch, generated_zygote_stubs_fork_each_call) {
+  gofork::zygote z;
+  EXPECT_EQ(e2e::fork_square(z, 6).get(), 36);
+  auto p = e2e::fork_own_pid(z);
+  EXPECT_EQ(p.get(), p.pid());
+  EXPECT_NE(p.pid(), z.pid());
+  EXPECT_EQ(e2e::fork_with_defaults(z, 1).get(), e2e::with_defaults(1));
+  EXPECT_EQ(gofork::stubs<e2e::counter>::fork_count_from(z, 2, 4).get(), e2e::counter::count_from(2, 4));
+  const e2e::summary s = e2e::fork_summarise(z, 7, "seven", {1.0, 2.5}).get();
+  EXPECT_EQ(s.id, 7);
+  EXPECT_EQ(s.name, "seven");
+  EXPECT_EQ(s.total, 3.5);
+  gofork::options o;
+  o.env["GOFORK_E2E_ZYGOTE"] = "yes";
+  o.out = gofork::redirect::capture();
+  EXPECT_EQ(e2e::fork_environment(z, o, "GOFORK_E2E_ZYGOTE").get(), "yes");
+  auto printed = e2e::fork_print_out_err(z, o, "to out", "to err");
+  printed.get();
+  EXPECT_EQ(printed.captured_stdout(), "to out");
+  EXPECT_EQ(expect_error([&] { e2e::fork_throw_runtime_error(z, "boom").get(); }).kind(),
+            gofork::error_kind::child_exception);
+  EXPECT_EQ(expect_error([&] { e2e::fork_abort_now(z).get(); }).kind(), gofork::error_kind::child_signaled);
+  EXPECT_TRUE(e2e::fork_child_flag(z).get()) << "gofork::is_child() in a zygote's child";
+}
+
 }  // namespace

@@ -24,6 +24,15 @@ namespace types {
   return ::gofork::detail::try_submit<char32_t, wchar_t, char16_t, char32_t>(gofork_pool_, "types::characters(wchar_t, char16_t, char32_t)", w, c16, c32);
 }
 
+// Runs types::characters(wchar_t, char16_t, char32_t) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<char32_t> fork_characters(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, wchar_t w, char16_t c16, char32_t c32) {
+  return ::gofork::detail::launch<char32_t, wchar_t, char16_t, char32_t>(gofork_zygote_, gofork_options_, "types::characters(wchar_t, char16_t, char32_t)", w, c16, c32);
+}
+
+[[nodiscard]] inline ::gofork::process<char32_t> fork_characters(::gofork::zygote& gofork_zygote_, wchar_t w, char16_t c16, char32_t c32) {
+  return ::gofork::detail::launch<char32_t, wchar_t, char16_t, char32_t>(gofork_zygote_, ::gofork::options{}, "types::characters(wchar_t, char16_t, char32_t)", w, c16, c32);
+}
+
 // Runs types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::vector<::std::map<::std::string, ::std::set<int>>>> fork_containers(const ::gofork::options& gofork_options_, const ::std::array<double, 3>& a, ::std::deque<::std::list<float>> d, const ::std::unordered_map<::std::string, ::std::unordered_set<long>>& u, ::std::pair<int, ::std::optional<::std::string>> p, ::std::tuple<> empty, const ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>& t) {
   return ::gofork::detail::launch<::std::vector<::std::map<::std::string, ::std::set<int>>>, ::std::array<double, 3>, ::std::deque<::std::list<float>>, ::std::unordered_map<::std::string, ::std::unordered_set<long>>, ::std::pair<int, ::std::optional<::std::string>>, ::std::tuple<>, ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>>(gofork_options_, "types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &)", a, d, u, p, empty, t);
@@ -41,6 +50,15 @@ namespace types {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<::std::vector<::std::map<::std::string, ::std::set<int>>>>> try_fork_containers(::gofork::pool& gofork_pool_, const ::std::array<double, 3>& a, ::std::deque<::std::list<float>> d, const ::std::unordered_map<::std::string, ::std::unordered_set<long>>& u, ::std::pair<int, ::std::optional<::std::string>> p, ::std::tuple<> empty, const ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>& t) {
   return ::gofork::detail::try_submit<::std::vector<::std::map<::std::string, ::std::set<int>>>, ::std::array<double, 3>, ::std::deque<::std::list<float>>, ::std::unordered_map<::std::string, ::std::unordered_set<long>>, ::std::pair<int, ::std::optional<::std::string>>, ::std::tuple<>, ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>>(gofork_pool_, "types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &)", a, d, u, p, empty, t);
+}
+
+// Runs types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::std::vector<::std::map<::std::string, ::std::set<int>>>> fork_containers(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, const ::std::array<double, 3>& a, ::std::deque<::std::list<float>> d, const ::std::unordered_map<::std::string, ::std::unordered_set<long>>& u, ::std::pair<int, ::std::optional<::std::string>> p, ::std::tuple<> empty, const ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>& t) {
+  return ::gofork::detail::launch<::std::vector<::std::map<::std::string, ::std::set<int>>>, ::std::array<double, 3>, ::std::deque<::std::list<float>>, ::std::unordered_map<::std::string, ::std::unordered_set<long>>, ::std::pair<int, ::std::optional<::std::string>>, ::std::tuple<>, ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>>(gofork_zygote_, gofork_options_, "types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &)", a, d, u, p, empty, t);
+}
+
+[[nodiscard]] inline ::gofork::process<::std::vector<::std::map<::std::string, ::std::set<int>>>> fork_containers(::gofork::zygote& gofork_zygote_, const ::std::array<double, 3>& a, ::std::deque<::std::list<float>> d, const ::std::unordered_map<::std::string, ::std::unordered_set<long>>& u, ::std::pair<int, ::std::optional<::std::string>> p, ::std::tuple<> empty, const ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>& t) {
+  return ::gofork::detail::launch<::std::vector<::std::map<::std::string, ::std::set<int>>>, ::std::array<double, 3>, ::std::deque<::std::list<float>>, ::std::unordered_map<::std::string, ::std::unordered_set<long>>, ::std::pair<int, ::std::optional<::std::string>>, ::std::tuple<>, ::std::tuple<char, ::std::vector<::std::pair<bool, unsigned int>>, ::std::optional<::std::array<short, 2>>>>(gofork_zygote_, ::gofork::options{}, "types::containers(const std::array<double, 3> &, std::deque<std::list<float>>, const std::unordered_map<std::basic_string<char>, std::unordered_set<long>> &, std::pair<int, std::optional<std::basic_string<char>>>, std::tuple<>, const std::tuple<char, std::vector<std::pair<bool, unsigned int>>, std::optional<std::array<short, 2>>> &)", a, d, u, p, empty, t);
 }
 
 // Runs types::floating(float, double) in a new process; see gofork::process.
@@ -62,6 +80,15 @@ namespace types {
   return ::gofork::detail::try_submit<double, float, double>(gofork_pool_, "types::floating(float, double)", f, d);
 }
 
+// Runs types::floating(float, double) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<double> fork_floating(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, float f, double d) {
+  return ::gofork::detail::launch<double, float, double>(gofork_zygote_, gofork_options_, "types::floating(float, double)", f, d);
+}
+
+[[nodiscard]] inline ::gofork::process<double> fork_floating(::gofork::zygote& gofork_zygote_, float f, double d) {
+  return ::gofork::detail::launch<double, float, double>(gofork_zygote_, ::gofork::options{}, "types::floating(float, double)", f, d);
+}
+
 // Runs types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<bool> fork_integers(const ::gofork::options& gofork_options_, bool b, char c, signed char sc, unsigned char uc, short s, unsigned short us, int i, unsigned int ui, long l, unsigned long ul, long long ll, unsigned long long ull) {
   return ::gofork::detail::launch<bool, bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long>(gofork_options_, "types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long)", b, c, sc, uc, s, us, i, ui, l, ul, ll, ull);
@@ -81,6 +108,15 @@ namespace types {
   return ::gofork::detail::try_submit<bool, bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long>(gofork_pool_, "types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long)", b, c, sc, uc, s, us, i, ui, l, ul, ll, ull);
 }
 
+// Runs types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<bool> fork_integers(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, bool b, char c, signed char sc, unsigned char uc, short s, unsigned short us, int i, unsigned int ui, long l, unsigned long ul, long long ll, unsigned long long ull) {
+  return ::gofork::detail::launch<bool, bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long>(gofork_zygote_, gofork_options_, "types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long)", b, c, sc, uc, s, us, i, ui, l, ul, ll, ull);
+}
+
+[[nodiscard]] inline ::gofork::process<bool> fork_integers(::gofork::zygote& gofork_zygote_, bool b, char c, signed char sc, unsigned char uc, short s, unsigned short us, int i, unsigned int ui, long l, unsigned long ul, long long ll, unsigned long long ull) {
+  return ::gofork::detail::launch<bool, bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long>(gofork_zygote_, ::gofork::options{}, "types::integers(bool, char, signed char, unsigned char, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long)", b, c, sc, uc, s, us, i, ui, l, ul, ll, ull);
+}
+
 // Runs types::maybe(std::optional<std::vector<std::basic_string<char>>> &&) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::optional<::std::tuple<int, ::std::string>>> fork_maybe(const ::gofork::options& gofork_options_, ::std::optional<::std::vector<::std::string>>&& in) {
   return ::gofork::detail::launch<::std::optional<::std::tuple<int, ::std::string>>, ::std::optional<::std::vector<::std::string>>>(gofork_options_, "types::maybe(std::optional<std::vector<std::basic_string<char>>> &&)", in);
@@ -98,6 +134,15 @@ namespace types {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<::std::optional<::std::tuple<int, ::std::string>>>> try_fork_maybe(::gofork::pool& gofork_pool_, ::std::optional<::std::vector<::std::string>>&& in) {
   return ::gofork::detail::try_submit<::std::optional<::std::tuple<int, ::std::string>>, ::std::optional<::std::vector<::std::string>>>(gofork_pool_, "types::maybe(std::optional<std::vector<std::basic_string<char>>> &&)", in);
+}
+
+// Runs types::maybe(std::optional<std::vector<std::basic_string<char>>> &&) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::std::optional<::std::tuple<int, ::std::string>>> fork_maybe(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, ::std::optional<::std::vector<::std::string>>&& in) {
+  return ::gofork::detail::launch<::std::optional<::std::tuple<int, ::std::string>>, ::std::optional<::std::vector<::std::string>>>(gofork_zygote_, gofork_options_, "types::maybe(std::optional<std::vector<std::basic_string<char>>> &&)", in);
+}
+
+[[nodiscard]] inline ::gofork::process<::std::optional<::std::tuple<int, ::std::string>>> fork_maybe(::gofork::zygote& gofork_zygote_, ::std::optional<::std::vector<::std::string>>&& in) {
+  return ::gofork::detail::launch<::std::optional<::std::tuple<int, ::std::string>>, ::std::optional<::std::vector<::std::string>>>(gofork_zygote_, ::gofork::options{}, "types::maybe(std::optional<std::vector<std::basic_string<char>>> &&)", in);
 }
 
 }  // namespace types

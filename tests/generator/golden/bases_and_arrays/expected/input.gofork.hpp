@@ -81,6 +81,15 @@ namespace geo {
   return ::gofork::detail::try_submit<::geo::sample, ::geo::sample>(gofork_pool_, "geo::flip(const geo::sample &)", s);
 }
 
+// Runs geo::flip(const geo::sample &) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::geo::sample> fork_flip(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, const ::geo::sample& s) {
+  return ::gofork::detail::launch<::geo::sample, ::geo::sample>(gofork_zygote_, gofork_options_, "geo::flip(const geo::sample &)", s);
+}
+
+[[nodiscard]] inline ::gofork::process<::geo::sample> fork_flip(::gofork::zygote& gofork_zygote_, const ::geo::sample& s) {
+  return ::gofork::detail::launch<::geo::sample, ::geo::sample>(gofork_zygote_, ::gofork::options{}, "geo::flip(const geo::sample &)", s);
+}
+
 }  // namespace geo
 
 namespace gofork::generated {

@@ -24,6 +24,15 @@ namespace app {
   return ::gofork::detail::try_submit<int>(gofork_pool_, "app::answer()");
 }
 
+// Runs app::answer() in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<int> fork_answer(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_) {
+  return ::gofork::detail::launch<int>(gofork_zygote_, gofork_options_, "app::answer()");
+}
+
+[[nodiscard]] inline ::gofork::process<int> fork_answer(::gofork::zygote& gofork_zygote_) {
+  return ::gofork::detail::launch<int>(gofork_zygote_, ::gofork::options{}, "app::answer()");
+}
+
 // Runs app::f(int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<void> fork_f(const ::gofork::options& gofork_options_, int value) {
   return ::gofork::detail::launch<void, int>(gofork_options_, "app::f(int)", value);
@@ -43,6 +52,15 @@ namespace app {
   return ::gofork::detail::try_submit<void, int>(gofork_pool_, "app::f(int)", value);
 }
 
+// Runs app::f(int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<void> fork_f(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, int value) {
+  return ::gofork::detail::launch<void, int>(gofork_zygote_, gofork_options_, "app::f(int)", value);
+}
+
+[[nodiscard]] inline ::gofork::process<void> fork_f(::gofork::zygote& gofork_zygote_, int value) {
+  return ::gofork::detail::launch<void, int>(gofork_zygote_, ::gofork::options{}, "app::f(int)", value);
+}
+
 // Runs app::greet(const std::basic_string<char> &, int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::string> fork_greet(const ::gofork::options& gofork_options_, const ::std::string& who, int times) {
   return ::gofork::detail::launch<::std::string, ::std::string, int>(gofork_options_, "app::greet(const std::basic_string<char> &, int)", who, times);
@@ -60,6 +78,15 @@ namespace app {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<::std::string>> try_fork_greet(::gofork::pool& gofork_pool_, const ::std::string& who, int times) {
   return ::gofork::detail::try_submit<::std::string, ::std::string, int>(gofork_pool_, "app::greet(const std::basic_string<char> &, int)", who, times);
+}
+
+// Runs app::greet(const std::basic_string<char> &, int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::std::string> fork_greet(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, const ::std::string& who, int times) {
+  return ::gofork::detail::launch<::std::string, ::std::string, int>(gofork_zygote_, gofork_options_, "app::greet(const std::basic_string<char> &, int)", who, times);
+}
+
+[[nodiscard]] inline ::gofork::process<::std::string> fork_greet(::gofork::zygote& gofork_zygote_, const ::std::string& who, int times) {
+  return ::gofork::detail::launch<::std::string, ::std::string, int>(gofork_zygote_, ::gofork::options{}, "app::greet(const std::basic_string<char> &, int)", who, times);
 }
 
 }  // namespace app
@@ -85,6 +112,15 @@ namespace app::math::detail {
   return ::gofork::detail::try_submit<int, int>(gofork_pool_, "app::math::detail::cube(int)", arg0);
 }
 
+// Runs app::math::detail::cube(int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<int> fork_cube(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, int arg0) {
+  return ::gofork::detail::launch<int, int>(gofork_zygote_, gofork_options_, "app::math::detail::cube(int)", arg0);
+}
+
+[[nodiscard]] inline ::gofork::process<int> fork_cube(::gofork::zygote& gofork_zygote_, int arg0) {
+  return ::gofork::detail::launch<int, int>(gofork_zygote_, ::gofork::options{}, "app::math::detail::cube(int)", arg0);
+}
+
 }  // namespace app::math::detail
 
 namespace app {
@@ -108,6 +144,15 @@ namespace app {
   return ::gofork::detail::try_submit<double, ::std::vector<double>>(gofork_pool_, "app::mean(const std::vector<double> &)", values);
 }
 
+// Runs app::mean(const std::vector<double> &) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<double> fork_mean(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, const ::std::vector<double>& values) {
+  return ::gofork::detail::launch<double, ::std::vector<double>>(gofork_zygote_, gofork_options_, "app::mean(const std::vector<double> &)", values);
+}
+
+[[nodiscard]] inline ::gofork::process<double> fork_mean(::gofork::zygote& gofork_zygote_, const ::std::vector<double>& values) {
+  return ::gofork::detail::launch<double, ::std::vector<double>>(gofork_zygote_, ::gofork::options{}, "app::mean(const std::vector<double> &)", values);
+}
+
 // Runs app::square(int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<int> fork_square(const ::gofork::options& gofork_options_, int x) {
   return ::gofork::detail::launch<int, int>(gofork_options_, "app::square(int)", x);
@@ -125,6 +170,15 @@ namespace app {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<int>> try_fork_square(::gofork::pool& gofork_pool_, int x) {
   return ::gofork::detail::try_submit<int, int>(gofork_pool_, "app::square(int)", x);
+}
+
+// Runs app::square(int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<int> fork_square(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, int x) {
+  return ::gofork::detail::launch<int, int>(gofork_zygote_, gofork_options_, "app::square(int)", x);
+}
+
+[[nodiscard]] inline ::gofork::process<int> fork_square(::gofork::zygote& gofork_zygote_, int x) {
+  return ::gofork::detail::launch<int, int>(gofork_zygote_, ::gofork::options{}, "app::square(int)", x);
 }
 
 // Runs app::sum(std::vector<double>) in a new process; see gofork::process.
@@ -146,6 +200,15 @@ namespace app {
   return ::gofork::detail::try_submit<double, ::std::vector<double>>(gofork_pool_, "app::sum(std::vector<double>)", values);
 }
 
+// Runs app::sum(std::vector<double>) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<double> fork_sum(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, ::std::vector<double> values) {
+  return ::gofork::detail::launch<double, ::std::vector<double>>(gofork_zygote_, gofork_options_, "app::sum(std::vector<double>)", values);
+}
+
+[[nodiscard]] inline ::gofork::process<double> fork_sum(::gofork::zygote& gofork_zygote_, ::std::vector<double> values) {
+  return ::gofork::detail::launch<double, ::std::vector<double>>(gofork_zygote_, ::gofork::options{}, "app::sum(std::vector<double>)", values);
+}
+
 // Runs app::twice(double) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<double> fork_twice(const ::gofork::options& gofork_options_, double x) {
   return ::gofork::detail::launch<double, double>(gofork_options_, "app::twice(double)", x);
@@ -163,6 +226,15 @@ namespace app {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<double>> try_fork_twice(::gofork::pool& gofork_pool_, double x) {
   return ::gofork::detail::try_submit<double, double>(gofork_pool_, "app::twice(double)", x);
+}
+
+// Runs app::twice(double) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<double> fork_twice(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, double x) {
+  return ::gofork::detail::launch<double, double>(gofork_zygote_, gofork_options_, "app::twice(double)", x);
+}
+
+[[nodiscard]] inline ::gofork::process<double> fork_twice(::gofork::zygote& gofork_zygote_, double x) {
+  return ::gofork::detail::launch<double, double>(gofork_zygote_, ::gofork::options{}, "app::twice(double)", x);
 }
 
 // Runs app::twice(long) in a new process; see gofork::process.
@@ -184,6 +256,15 @@ namespace app {
   return ::gofork::detail::try_submit<long, long>(gofork_pool_, "app::twice(long)", x);
 }
 
+// Runs app::twice(long) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<long> fork_twice(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, long x) {
+  return ::gofork::detail::launch<long, long>(gofork_zygote_, gofork_options_, "app::twice(long)", x);
+}
+
+[[nodiscard]] inline ::gofork::process<long> fork_twice(::gofork::zygote& gofork_zygote_, long x) {
+  return ::gofork::detail::launch<long, long>(gofork_zygote_, ::gofork::options{}, "app::twice(long)", x);
+}
+
 }  // namespace app
 
 // Runs count(std::vector<std::basic_string<char>> &&) in a new process; see gofork::process.
@@ -203,6 +284,15 @@ namespace app {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<::std::size_t>> try_fork_count(::gofork::pool& gofork_pool_, ::std::vector<::std::string>&& words) {
   return ::gofork::detail::try_submit<::std::size_t, ::std::vector<::std::string>>(gofork_pool_, "count(std::vector<std::basic_string<char>> &&)", words);
+}
+
+// Runs count(std::vector<std::basic_string<char>> &&) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::std::size_t> fork_count(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, ::std::vector<::std::string>&& words) {
+  return ::gofork::detail::launch<::std::size_t, ::std::vector<::std::string>>(gofork_zygote_, gofork_options_, "count(std::vector<std::basic_string<char>> &&)", words);
+}
+
+[[nodiscard]] inline ::gofork::process<::std::size_t> fork_count(::gofork::zygote& gofork_zygote_, ::std::vector<::std::string>&& words) {
+  return ::gofork::detail::launch<::std::size_t, ::std::vector<::std::string>>(gofork_zygote_, ::gofork::options{}, "count(std::vector<std::basic_string<char>> &&)", words);
 }
 
 namespace gofork::generated {

@@ -120,6 +120,15 @@ namespace inv {
   return ::gofork::detail::try_submit<::inv::order, ::inv::order, int>(gofork_pool_, "inv::restock(const inv::order &, int)", o, extra);
 }
 
+// Runs inv::restock(const inv::order &, int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::inv::order> fork_restock(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, const ::inv::order& o, int extra) {
+  return ::gofork::detail::launch<::inv::order, ::inv::order, int>(gofork_zygote_, gofork_options_, "inv::restock(const inv::order &, int)", o, extra);
+}
+
+[[nodiscard]] inline ::gofork::process<::inv::order> fork_restock(::gofork::zygote& gofork_zygote_, const ::inv::order& o, int extra) {
+  return ::gofork::detail::launch<::inv::order, ::inv::order, int>(gofork_zygote_, ::gofork::options{}, "inv::restock(const inv::order &, int)", o, extra);
+}
+
 }  // namespace inv
 
 namespace gofork::generated {

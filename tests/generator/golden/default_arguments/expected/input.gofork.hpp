@@ -24,6 +24,15 @@ namespace app {
   return ::gofork::detail::try_submit<int, int, int>(gofork_pool_, "app::add(int, int)", x, y);
 }
 
+// Runs app::add(int, int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<int> fork_add(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, int x, int y = 10) {
+  return ::gofork::detail::launch<int, int, int>(gofork_zygote_, gofork_options_, "app::add(int, int)", x, y);
+}
+
+[[nodiscard]] inline ::gofork::process<int> fork_add(::gofork::zygote& gofork_zygote_, int x, int y = 10) {
+  return ::gofork::detail::launch<int, int, int>(gofork_zygote_, ::gofork::options{}, "app::add(int, int)", x, y);
+}
+
 // Runs app::greet(const std::basic_string<char> &, int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::string> fork_greet(const ::gofork::options& gofork_options_, const ::std::string& who = "world", int times = DEFAULT_TIMES) {
   return ::gofork::detail::launch<::std::string, ::std::string, int>(gofork_options_, "app::greet(const std::basic_string<char> &, int)", who, times);
@@ -41,6 +50,15 @@ namespace app {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<::std::string>> try_fork_greet(::gofork::pool& gofork_pool_, const ::std::string& who = "world", int times = DEFAULT_TIMES) {
   return ::gofork::detail::try_submit<::std::string, ::std::string, int>(gofork_pool_, "app::greet(const std::basic_string<char> &, int)", who, times);
+}
+
+// Runs app::greet(const std::basic_string<char> &, int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::std::string> fork_greet(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, const ::std::string& who = "world", int times = DEFAULT_TIMES) {
+  return ::gofork::detail::launch<::std::string, ::std::string, int>(gofork_zygote_, gofork_options_, "app::greet(const std::basic_string<char> &, int)", who, times);
+}
+
+[[nodiscard]] inline ::gofork::process<::std::string> fork_greet(::gofork::zygote& gofork_zygote_, const ::std::string& who = "world", int times = DEFAULT_TIMES) {
+  return ::gofork::detail::launch<::std::string, ::std::string, int>(gofork_zygote_, ::gofork::options{}, "app::greet(const std::basic_string<char> &, int)", who, times);
 }
 
 // Runs app::later(long, long) in a new process; see gofork::process.
@@ -62,6 +80,15 @@ namespace app {
   return ::gofork::detail::try_submit<long, long, long>(gofork_pool_, "app::later(long, long)", a, b);
 }
 
+// Runs app::later(long, long) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<long> fork_later(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, long a, long b = -1) {
+  return ::gofork::detail::launch<long, long, long>(gofork_zygote_, gofork_options_, "app::later(long, long)", a, b);
+}
+
+[[nodiscard]] inline ::gofork::process<long> fork_later(::gofork::zygote& gofork_zygote_, long a, long b = -1) {
+  return ::gofork::detail::launch<long, long, long>(gofork_zygote_, ::gofork::options{}, "app::later(long, long)", a, b);
+}
+
 // Runs app::scaled(int, int) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<int> fork_scaled(const ::gofork::options& gofork_options_, int x, int by = step * 2) {
   return ::gofork::detail::launch<int, int, int>(gofork_options_, "app::scaled(int, int)", x, by);
@@ -81,6 +108,15 @@ namespace app {
   return ::gofork::detail::try_submit<int, int, int>(gofork_pool_, "app::scaled(int, int)", x, by);
 }
 
+// Runs app::scaled(int, int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<int> fork_scaled(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, int x, int by = step * 2) {
+  return ::gofork::detail::launch<int, int, int>(gofork_zygote_, gofork_options_, "app::scaled(int, int)", x, by);
+}
+
+[[nodiscard]] inline ::gofork::process<int> fork_scaled(::gofork::zygote& gofork_zygote_, int x, int by = step * 2) {
+  return ::gofork::detail::launch<int, int, int>(gofork_zygote_, ::gofork::options{}, "app::scaled(int, int)", x, by);
+}
+
 // Runs app::total(std::vector<double>, double) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<double> fork_total(const ::gofork::options& gofork_options_, ::std::vector<double> values = {1.5, 2.5}, double start = 0.0) {
   return ::gofork::detail::launch<double, ::std::vector<double>, double>(gofork_options_, "app::total(std::vector<double>, double)", values, start);
@@ -98,6 +134,15 @@ namespace app {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<double>> try_fork_total(::gofork::pool& gofork_pool_, ::std::vector<double> values = {1.5, 2.5}, double start = 0.0) {
   return ::gofork::detail::try_submit<double, ::std::vector<double>, double>(gofork_pool_, "app::total(std::vector<double>, double)", values, start);
+}
+
+// Runs app::total(std::vector<double>, double) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<double> fork_total(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, ::std::vector<double> values = {1.5, 2.5}, double start = 0.0) {
+  return ::gofork::detail::launch<double, ::std::vector<double>, double>(gofork_zygote_, gofork_options_, "app::total(std::vector<double>, double)", values, start);
+}
+
+[[nodiscard]] inline ::gofork::process<double> fork_total(::gofork::zygote& gofork_zygote_, ::std::vector<double> values = {1.5, 2.5}, double start = 0.0) {
+  return ::gofork::detail::launch<double, ::std::vector<double>, double>(gofork_zygote_, ::gofork::options{}, "app::total(std::vector<double>, double)", values, start);
 }
 
 }  // namespace app

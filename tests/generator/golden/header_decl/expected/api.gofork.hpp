@@ -26,6 +26,15 @@ namespace app {
   return ::gofork::detail::try_submit<::std::map<::std::string, int>, ::std::string>(gofork_pool_, "app::histogram(const std::basic_string<char> &)", text);
 }
 
+// Runs app::histogram(const std::basic_string<char> &) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::std::map<::std::string, int>> fork_histogram(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, const ::std::string& text) {
+  return ::gofork::detail::launch<::std::map<::std::string, int>, ::std::string>(gofork_zygote_, gofork_options_, "app::histogram(const std::basic_string<char> &)", text);
+}
+
+[[nodiscard]] inline ::gofork::process<::std::map<::std::string, int>> fork_histogram(::gofork::zygote& gofork_zygote_, const ::std::string& text) {
+  return ::gofork::detail::launch<::std::map<::std::string, int>, ::std::string>(gofork_zygote_, ::gofork::options{}, "app::histogram(const std::basic_string<char> &)", text);
+}
+
 // Runs app::log_line(std::basic_string<char>, unsigned long) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<void> fork_log_line(const ::gofork::options& gofork_options_, ::std::string line, ::std::size_t level) {
   return ::gofork::detail::launch<void, ::std::string, ::std::size_t>(gofork_options_, "app::log_line(std::basic_string<char>, unsigned long)", line, level);
@@ -43,6 +52,15 @@ namespace app {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<void>> try_fork_log_line(::gofork::pool& gofork_pool_, ::std::string line, ::std::size_t level) {
   return ::gofork::detail::try_submit<void, ::std::string, ::std::size_t>(gofork_pool_, "app::log_line(std::basic_string<char>, unsigned long)", line, level);
+}
+
+// Runs app::log_line(std::basic_string<char>, unsigned long) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<void> fork_log_line(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, ::std::string line, ::std::size_t level) {
+  return ::gofork::detail::launch<void, ::std::string, ::std::size_t>(gofork_zygote_, gofork_options_, "app::log_line(std::basic_string<char>, unsigned long)", line, level);
+}
+
+[[nodiscard]] inline ::gofork::process<void> fork_log_line(::gofork::zygote& gofork_zygote_, ::std::string line, ::std::size_t level) {
+  return ::gofork::detail::launch<void, ::std::string, ::std::size_t>(gofork_zygote_, ::gofork::options{}, "app::log_line(std::basic_string<char>, unsigned long)", line, level);
 }
 
 }  // namespace app

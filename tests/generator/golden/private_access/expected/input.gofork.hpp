@@ -79,6 +79,15 @@ namespace bank {
   return ::gofork::detail::try_submit<::bank::account, ::bank::account, long>(gofork_pool_, "bank::deposit(bank::account, long)", a, cents);
 }
 
+// Runs bank::deposit(bank::account, long) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::bank::account> fork_deposit(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, ::bank::account a, long cents) {
+  return ::gofork::detail::launch<::bank::account, ::bank::account, long>(gofork_zygote_, gofork_options_, "bank::deposit(bank::account, long)", a, cents);
+}
+
+[[nodiscard]] inline ::gofork::process<::bank::account> fork_deposit(::gofork::zygote& gofork_zygote_, ::bank::account a, long cents) {
+  return ::gofork::detail::launch<::bank::account, ::bank::account, long>(gofork_zygote_, ::gofork::options{}, "bank::deposit(bank::account, long)", a, cents);
+}
+
 }  // namespace bank
 
 namespace gofork::generated {

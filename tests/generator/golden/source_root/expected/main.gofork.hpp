@@ -22,6 +22,15 @@
   return ::gofork::detail::try_submit<void>(gofork_pool_, "top()");
 }
 
+// Runs top() in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<void> fork_top(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_) {
+  return ::gofork::detail::launch<void>(gofork_zygote_, gofork_options_, "top()");
+}
+
+[[nodiscard]] inline ::gofork::process<void> fork_top(::gofork::zygote& gofork_zygote_) {
+  return ::gofork::detail::launch<void>(gofork_zygote_, ::gofork::options{}, "top()");
+}
+
 namespace gofork::generated {
 
 inline const bool registered_top_17f38ecf =

@@ -24,6 +24,15 @@ namespace app {
   return ::gofork::detail::try_submit<int, int>(gofork_pool_, "app::free_function(int)", x);
 }
 
+// Runs app::free_function(int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<int> fork_free_function(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, int x) {
+  return ::gofork::detail::launch<int, int>(gofork_zygote_, gofork_options_, "app::free_function(int)", x);
+}
+
+[[nodiscard]] inline ::gofork::process<int> fork_free_function(::gofork::zygote& gofork_zygote_, int x) {
+  return ::gofork::detail::launch<int, int>(gofork_zygote_, ::gofork::options{}, "app::free_function(int)", x);
+}
+
 }  // namespace app
 
 namespace app {
@@ -47,6 +56,15 @@ struct gofork_stubs_math_inner_f3da6e4a : ::app::math::inner {
   // As above, without blocking: no future, and no call, when the pool's queue is full.
   [[nodiscard]] static ::std::optional<::gofork::future<::std::string>> try_fork_name(::gofork::pool& gofork_pool_, const ::std::string& prefix) {
     return ::gofork::detail::try_submit<::std::string, ::std::string>(gofork_pool_, "app::math::inner::name(const std::basic_string<char> &)", prefix);
+  }
+
+  // Runs app::math::inner::name(const std::basic_string<char> &) in a new process forked from the zygote; see gofork::zygote.
+  [[nodiscard]] static ::gofork::process<::std::string> fork_name(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, const ::std::string& prefix) {
+    return ::gofork::detail::launch<::std::string, ::std::string>(gofork_zygote_, gofork_options_, "app::math::inner::name(const std::basic_string<char> &)", prefix);
+  }
+
+  [[nodiscard]] static ::gofork::process<::std::string> fork_name(::gofork::zygote& gofork_zygote_, const ::std::string& prefix) {
+    return ::gofork::detail::launch<::std::string, ::std::string>(gofork_zygote_, ::gofork::options{}, "app::math::inner::name(const std::basic_string<char> &)", prefix);
   }
 };
 
@@ -80,6 +98,15 @@ struct gofork_stubs_math_f6f9c7f6 : ::app::math {
     return ::gofork::detail::try_submit<int, int>(gofork_pool_, "app::math::twice(int)", x);
   }
 
+  // Runs app::math::twice(int) in a new process forked from the zygote; see gofork::zygote.
+  [[nodiscard]] static ::gofork::process<int> fork_twice(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, int x = base) {
+    return ::gofork::detail::launch<int, int>(gofork_zygote_, gofork_options_, "app::math::twice(int)", x);
+  }
+
+  [[nodiscard]] static ::gofork::process<int> fork_twice(::gofork::zygote& gofork_zygote_, int x = base) {
+    return ::gofork::detail::launch<int, int>(gofork_zygote_, ::gofork::options{}, "app::math::twice(int)", x);
+  }
+
   // Runs app::math::zeta(app::math::mode) in a new process; see gofork::process.
   [[nodiscard]] static ::gofork::process<int> fork_zeta(const ::gofork::options& gofork_options_, ::app::math::mode m = mode::exact) {
     return ::gofork::detail::launch<int, ::app::math::mode>(gofork_options_, "app::math::zeta(app::math::mode)", m);
@@ -97,6 +124,15 @@ struct gofork_stubs_math_f6f9c7f6 : ::app::math {
   // As above, without blocking: no future, and no call, when the pool's queue is full.
   [[nodiscard]] static ::std::optional<::gofork::future<int>> try_fork_zeta(::gofork::pool& gofork_pool_, ::app::math::mode m = mode::exact) {
     return ::gofork::detail::try_submit<int, ::app::math::mode>(gofork_pool_, "app::math::zeta(app::math::mode)", m);
+  }
+
+  // Runs app::math::zeta(app::math::mode) in a new process forked from the zygote; see gofork::zygote.
+  [[nodiscard]] static ::gofork::process<int> fork_zeta(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, ::app::math::mode m = mode::exact) {
+    return ::gofork::detail::launch<int, ::app::math::mode>(gofork_zygote_, gofork_options_, "app::math::zeta(app::math::mode)", m);
+  }
+
+  [[nodiscard]] static ::gofork::process<int> fork_zeta(::gofork::zygote& gofork_zygote_, ::app::math::mode m = mode::exact) {
+    return ::gofork::detail::launch<int, ::app::math::mode>(gofork_zygote_, ::gofork::options{}, "app::math::zeta(app::math::mode)", m);
   }
 };
 
@@ -129,6 +165,15 @@ struct gofork_stubs_sealed_9f08d768 {
   [[nodiscard]] static ::std::optional<::gofork::future<long>> try_fork_run(::gofork::pool& gofork_pool_, long steps) {
     return ::gofork::detail::try_submit<long, long>(gofork_pool_, "app::sealed::run(long)", steps);
   }
+
+  // Runs app::sealed::run(long) in a new process forked from the zygote; see gofork::zygote.
+  [[nodiscard]] static ::gofork::process<long> fork_run(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, long steps) {
+    return ::gofork::detail::launch<long, long>(gofork_zygote_, gofork_options_, "app::sealed::run(long)", steps);
+  }
+
+  [[nodiscard]] static ::gofork::process<long> fork_run(::gofork::zygote& gofork_zygote_, long steps) {
+    return ::gofork::detail::launch<long, long>(gofork_zygote_, ::gofork::options{}, "app::sealed::run(long)", steps);
+  }
 };
 
 }  // namespace app
@@ -157,6 +202,15 @@ struct gofork_stubs_global_scope_4863c089 : ::global_scope {
   // As above, without blocking: no future, and no call, when the pool's queue is full.
   [[nodiscard]] static ::std::optional<::gofork::future<double>> try_fork_half(::gofork::pool& gofork_pool_, double v) {
     return ::gofork::detail::try_submit<double, double>(gofork_pool_, "global_scope::half(double)", v);
+  }
+
+  // Runs global_scope::half(double) in a new process forked from the zygote; see gofork::zygote.
+  [[nodiscard]] static ::gofork::process<double> fork_half(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, double v) {
+    return ::gofork::detail::launch<double, double>(gofork_zygote_, gofork_options_, "global_scope::half(double)", v);
+  }
+
+  [[nodiscard]] static ::gofork::process<double> fork_half(::gofork::zygote& gofork_zygote_, double v) {
+    return ::gofork::detail::launch<double, double>(gofork_zygote_, ::gofork::options{}, "global_scope::half(double)", v);
   }
 };
 

@@ -200,6 +200,15 @@ namespace geo {
   return ::gofork::detail::try_submit<::geo::point_box, ::std::vector<::geo::point>, ::geo::unit>(gofork_pool_, "geo::bounds(const std::vector<geo::point> &, geo::unit)", points, u);
 }
 
+// Runs geo::bounds(const std::vector<geo::point> &, geo::unit) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::geo::point_box> fork_bounds(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, const ::std::vector<::geo::point>& points, ::geo::unit u) {
+  return ::gofork::detail::launch<::geo::point_box, ::std::vector<::geo::point>, ::geo::unit>(gofork_zygote_, gofork_options_, "geo::bounds(const std::vector<geo::point> &, geo::unit)", points, u);
+}
+
+[[nodiscard]] inline ::gofork::process<::geo::point_box> fork_bounds(::gofork::zygote& gofork_zygote_, const ::std::vector<::geo::point>& points, ::geo::unit u) {
+  return ::gofork::detail::launch<::geo::point_box, ::std::vector<::geo::point>, ::geo::unit>(gofork_zygote_, ::gofork::options{}, "geo::bounds(const std::vector<geo::point> &, geo::unit)", points, u);
+}
+
 // Runs geo::grow(geo::detail::tree &&, geo::empty, geo::tagged) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::geo::detail::tree> fork_grow(const ::gofork::options& gofork_options_, ::geo::detail::tree&& seed, ::geo::empty e, ::geo::tagged t) {
   return ::gofork::detail::launch<::geo::detail::tree, ::geo::detail::tree, ::geo::empty, ::geo::tagged>(gofork_options_, "geo::grow(geo::detail::tree &&, geo::empty, geo::tagged)", seed, e, t);
@@ -217,6 +226,15 @@ namespace geo {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<::geo::detail::tree>> try_fork_grow(::gofork::pool& gofork_pool_, ::geo::detail::tree&& seed, ::geo::empty e, ::geo::tagged t) {
   return ::gofork::detail::try_submit<::geo::detail::tree, ::geo::detail::tree, ::geo::empty, ::geo::tagged>(gofork_pool_, "geo::grow(geo::detail::tree &&, geo::empty, geo::tagged)", seed, e, t);
+}
+
+// Runs geo::grow(geo::detail::tree &&, geo::empty, geo::tagged) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::geo::detail::tree> fork_grow(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, ::geo::detail::tree&& seed, ::geo::empty e, ::geo::tagged t) {
+  return ::gofork::detail::launch<::geo::detail::tree, ::geo::detail::tree, ::geo::empty, ::geo::tagged>(gofork_zygote_, gofork_options_, "geo::grow(geo::detail::tree &&, geo::empty, geo::tagged)", seed, e, t);
+}
+
+[[nodiscard]] inline ::gofork::process<::geo::detail::tree> fork_grow(::gofork::zygote& gofork_zygote_, ::geo::detail::tree&& seed, ::geo::empty e, ::geo::tagged t) {
+  return ::gofork::detail::launch<::geo::detail::tree, ::geo::detail::tree, ::geo::empty, ::geo::tagged>(gofork_zygote_, ::gofork::options{}, "geo::grow(geo::detail::tree &&, geo::empty, geo::tagged)", seed, e, t);
 }
 
 // Runs geo::index(std::basic_string_view<char>, int) in a new process; see gofork::process.
@@ -238,6 +256,15 @@ namespace geo {
   return ::gofork::detail::try_submit<::std::map<::std::string, ::std::vector<::std::optional<::geo::point>>>, ::std::string_view, int>(gofork_pool_, "geo::index(std::basic_string_view<char>, int)", text, limit);
 }
 
+// Runs geo::index(std::basic_string_view<char>, int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::std::map<::std::string, ::std::vector<::std::optional<::geo::point>>>> fork_index(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, ::std::string_view text, int limit) {
+  return ::gofork::detail::launch<::std::map<::std::string, ::std::vector<::std::optional<::geo::point>>>, ::std::string_view, int>(gofork_zygote_, gofork_options_, "geo::index(std::basic_string_view<char>, int)", text, limit);
+}
+
+[[nodiscard]] inline ::gofork::process<::std::map<::std::string, ::std::vector<::std::optional<::geo::point>>>> fork_index(::gofork::zygote& gofork_zygote_, ::std::string_view text, int limit) {
+  return ::gofork::detail::launch<::std::map<::std::string, ::std::vector<::std::optional<::geo::point>>>, ::std::string_view, int>(gofork_zygote_, ::gofork::options{}, "geo::index(std::basic_string_view<char>, int)", text, limit);
+}
+
 // Runs geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte) in a new process; see gofork::process.
 [[nodiscard]] inline ::gofork::process<::std::variant<::geo::point, ::std::string>> fork_pick(const ::gofork::options& gofork_options_, ::std::chrono::milliseconds wait, std::byte flag) {
   return ::gofork::detail::launch<::std::variant<::geo::point, ::std::string>, ::std::chrono::milliseconds, std::byte>(gofork_options_, "geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte)", wait, flag);
@@ -255,6 +282,15 @@ namespace geo {
 // As above, without blocking: no future, and no call, when the pool's queue is full.
 [[nodiscard]] inline ::std::optional<::gofork::future<::std::variant<::geo::point, ::std::string>>> try_fork_pick(::gofork::pool& gofork_pool_, ::std::chrono::milliseconds wait, std::byte flag) {
   return ::gofork::detail::try_submit<::std::variant<::geo::point, ::std::string>, ::std::chrono::milliseconds, std::byte>(gofork_pool_, "geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte)", wait, flag);
+}
+
+// Runs geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<::std::variant<::geo::point, ::std::string>> fork_pick(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, ::std::chrono::milliseconds wait, std::byte flag) {
+  return ::gofork::detail::launch<::std::variant<::geo::point, ::std::string>, ::std::chrono::milliseconds, std::byte>(gofork_zygote_, gofork_options_, "geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte)", wait, flag);
+}
+
+[[nodiscard]] inline ::gofork::process<::std::variant<::geo::point, ::std::string>> fork_pick(::gofork::zygote& gofork_zygote_, ::std::chrono::milliseconds wait, std::byte flag) {
+  return ::gofork::detail::launch<::std::variant<::geo::point, ::std::string>, ::std::chrono::milliseconds, std::byte>(gofork_zygote_, ::gofork::options{}, "geo::pick(std::chrono::duration<long, std::ratio<1, 1000>>, std::byte)", wait, flag);
 }
 
 }  // namespace geo

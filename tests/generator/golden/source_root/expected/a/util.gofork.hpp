@@ -24,6 +24,15 @@ namespace a {
   return ::gofork::detail::try_submit<int, int>(gofork_pool_, "a::twice(int)", x);
 }
 
+// Runs a::twice(int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<int> fork_twice(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, int x) {
+  return ::gofork::detail::launch<int, int>(gofork_zygote_, gofork_options_, "a::twice(int)", x);
+}
+
+[[nodiscard]] inline ::gofork::process<int> fork_twice(::gofork::zygote& gofork_zygote_, int x) {
+  return ::gofork::detail::launch<int, int>(gofork_zygote_, ::gofork::options{}, "a::twice(int)", x);
+}
+
 }  // namespace a
 
 namespace gofork::generated {

@@ -24,6 +24,15 @@ namespace b {
   return ::gofork::detail::try_submit<int, int>(gofork_pool_, "b::thrice(int)", x);
 }
 
+// Runs b::thrice(int) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<int> fork_thrice(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, int x) {
+  return ::gofork::detail::launch<int, int>(gofork_zygote_, gofork_options_, "b::thrice(int)", x);
+}
+
+[[nodiscard]] inline ::gofork::process<int> fork_thrice(::gofork::zygote& gofork_zygote_, int x) {
+  return ::gofork::detail::launch<int, int>(gofork_zygote_, ::gofork::options{}, "b::thrice(int)", x);
+}
+
 }  // namespace b
 
 namespace gofork::generated {

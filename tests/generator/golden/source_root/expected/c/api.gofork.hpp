@@ -26,6 +26,15 @@ namespace c {
   return ::gofork::detail::try_submit<long, long, long>(gofork_pool_, "c::add(long, long)", x, y);
 }
 
+// Runs c::add(long, long) in a new process forked from the zygote; see gofork::zygote.
+[[nodiscard]] inline ::gofork::process<long> fork_add(::gofork::zygote& gofork_zygote_, const ::gofork::options& gofork_options_, long x, long y) {
+  return ::gofork::detail::launch<long, long, long>(gofork_zygote_, gofork_options_, "c::add(long, long)", x, y);
+}
+
+[[nodiscard]] inline ::gofork::process<long> fork_add(::gofork::zygote& gofork_zygote_, long x, long y) {
+  return ::gofork::detail::launch<long, long, long>(gofork_zygote_, ::gofork::options{}, "c::add(long, long)", x, y);
+}
+
 }  // namespace c
 
 namespace gofork::generated {
