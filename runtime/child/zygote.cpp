@@ -48,7 +48,6 @@ namespace {
 struct fork_call {
   fork_plan plan;
   std::vector<unique_fd> fds;  // channel, request, then the streams of stdio_mask
-  int sync = -1;               // the new process's end of the set-up socket
 };
 
 bool read_exactly(int fd, char* data, std::size_t size) {
@@ -113,8 +112,8 @@ const char* set_up(fork_call& c) {
       ::_exit(128 + p.pdeathsig);
     }
   }
-  // Only the call's descriptors, the set-up socket and the executable stay open.
-  std::vector<int> keep = {0, 1, 2, c.fds[0].get(), c.fds[1].get(), c.sync, state().exe_fd, state().sealed_exe_fd};
+  // Only the call's descriptors and the executable stay open.
+  std::vector<int> keep = {0, 1, 2, c.fds[0].get(), c.fds[1].get(), state().exe_fd, state().sealed_exe_fd};
   keep.erase(std::remove(keep.begin(), keep.end(), -1), keep.end());
   std::sort(keep.begin(), keep.end());
   keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
@@ -132,18 +131,18 @@ const char* set_up(fork_call& c) {
   return nullptr;
 }
 
-// The new process: set up, tell the zygote, wait until the caller holds our pidfd (a zygote
-// that dies before it passes it on must not leave a call running that no one waits for), then
-// serve the call.
+// The new process: set up, tell the caller how that went on the call's channel, and wait for
+// its go — sent once it holds our pidfd, so a zygote that dies before it passes that on never
+// leaves a call running that no one waits for — then serve the call.
 int forked(void* raw) {
   fork_call& c = *static_cast<fork_call*>(raw);
   const char* stage = set_up(c);
   const int err = stage != nullptr ? (errno != 0 ? errno : EIO) : 0;
   const std::string status = encode_fork_answer(0, err, stage != nullptr ? stage : "");
-  if (!write_exactly(c.sync, status.data(), status.size()) || stage != nullptr) ::_exit(127);
+  const int channel = c.fds[0].get();
+  if (!write_exactly(channel, status.data(), status.size()) || stage != nullptr) ::_exit(127);
   char go = 0;
-  if (!read_exactly(c.sync, &go, 1) || go != 'g') ::_exit(exit_refused);
-  ::close(c.sync);
+  if (!read_exactly(channel, &go, 1) || go != 'g') ::_exit(exit_refused);
   for (void (*hook)() : zygote_fork_hooks()) hook();
   sigset_t none;
   sigemptyset(&none);
@@ -200,51 +199,20 @@ void serve_forks(int channel) {
   for (;;) {
     fork_call c;
     if (!receive_request(channel, c)) ::_exit(0);
-    int sync[2];
-    std::string answer;
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0) {
-      answer = encode_fork_answer(-1, errno, "socketpair for the set-up");
-      if (!write_exactly(channel, answer.data(), answer.size())) ::_exit(exit_channel_lost);
-      continue;
-    }
-    unique_fd ours(sync[0]);
-    c.sync = sync[1];
     int pidfd = -1;
     char* here = static_cast<char*>(__builtin_frame_address(0));
     void* stack = reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(here) - 8192) & ~std::uintptr_t{63});
     const pid_t pid = ::clone(forked, stack, CLONE_PARENT | CLONE_PIDFD, &c, &pidfd);
     const int clone_errno = errno;
-    ::close(sync[1]);
     c.fds.clear();
-    if (pid < 0) {
-      answer = encode_fork_answer(-1, clone_errno, "clone");
-      if (!write_exactly(channel, answer.data(), answer.size())) ::_exit(exit_channel_lost);
-      continue;
-    }
-    unique_fd new_process(pidfd);
-    // Its set-up status, in the answer's own format; nothing at all if it died first.
-    char status[fork_header_size];
-    std::optional<fork_answer_header> s;
-    std::string stage;
-    if (read_exactly(ours.get(), status, sizeof status)) {
-      s = parse_fork_answer_header(std::string_view(status, sizeof status));
-      if (s) {
-        stage.resize(s->stage_size);
-        if (!read_exactly(ours.get(), stage.data(), stage.size())) s.reset();
-      }
-    }
-    if (!s) {
-      s = fork_answer_header{pid, ECHILD, 0};
-      stage = "set up the zygote's new process (it died)";
-    }
-    answer = encode_fork_answer(pid, s->err, stage);
+    unique_fd new_process(pid >= 0 ? pidfd : -1);
+    const std::string answer = pid < 0 ? encode_fork_answer(-1, clone_errno, "clone") : encode_fork_answer(pid, 0, "");
     const ssize_t sent = send_with_descriptor(channel, answer.data(), answer.size(), new_process.get());
     if (sent < 0) ::_exit(exit_channel_lost);  // the caller is gone: the new process sees EOF and ends
     if (static_cast<std::size_t>(sent) < answer.size() &&
         !write_exactly(channel, answer.data() + sent, answer.size() - static_cast<std::size_t>(sent))) {
       ::_exit(exit_channel_lost);
     }
-    if (s->err == 0) (void)write_exactly(ours.get(), "g", 1);
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "channel/marker.hpp"
 #include "channel/request_pool.hpp"
+#include "process/child_process.hpp"
 #include "unique_fd.hpp"
 
 namespace gofork::detail {
@@ -24,5 +25,11 @@ runtime::request_lease make_request(const runtime::nonce& n, const char* functio
 // A descriptor to install as the child's fd `target`, or an empty one for "inherit". For a
 // capture, `parent_end` receives the pipe's read end.
 runtime::unique_fd stdio_source(const redirect& r, int target, runtime::unique_fd& parent_end);
+
+// Gives a started child's record what the call's reading and reaping need: our channel end,
+// the child's (held until the reap), the request, the captured streams' read ends, the limits
+// and the clock.
+void hold_call(runtime::child_process& state, const options& opts, runtime::unique_fd channel,
+               runtime::unique_fd child_end, runtime::request_lease request, runtime::unique_fd (&captured)[3]);
 
 }  // namespace gofork::detail

@@ -113,6 +113,17 @@ unique_fd stdio_source(const redirect& r, int target, unique_fd& parent_end) {
   return unique_fd();
 }
 
+void hold_call(runtime::child_process& state, const options& opts, unique_fd channel, unique_fd child_end,
+               runtime::request_lease request, unique_fd (&captured)[3]) {
+  state.channel = std::move(channel);
+  state.child_end = std::move(child_end);
+  state.request = std::move(request);
+  state.max_result_bytes = opts.max_result_bytes;
+  state.max_captured_bytes = opts.max_captured_bytes;
+  for (int i = 1; i < 3; ++i) state.captured_fd[i] = std::move(captured[i]);
+  state.start_clock(opts.timeout);
+}
+
 namespace {
 
 using runtime::child_plan;
@@ -284,13 +295,7 @@ process_state_ptr one_off::start(const runtime::call& c) {
 
   state->pid = child.pid;
   state->pid_fd = std::move(child.pidfd);
-  state->channel = std::move(parent_end);
-  state->child_end = std::move(child_end);
-  state->request = std::move(request);
-  state->max_result_bytes = opts.max_result_bytes;
-  state->max_captured_bytes = opts.max_captured_bytes;
-  for (int i = 1; i < 3; ++i) state->captured_fd[i] = std::move(captured[i]);
-  state->start_clock(opts.timeout);
+  hold_call(*state, opts, std::move(parent_end), std::move(child_end), std::move(request), captured);
   return process_state_ptr(state.release());
 }
 

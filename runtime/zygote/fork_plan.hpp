@@ -4,9 +4,12 @@
 //            with the descriptors on its first byte (SCM_RIGHTS): the call's channel end, its
 //            request memfd, then the standard streams the plan's stdio_mask names, in order
 //   answer:  "GFZ2" | i32 pid | i32 errno | u32 stage size | stage
-//            with the new process's pidfd on its first byte when pid > 0
-// A non-zero errno means the process could not be set up (the stage says where); it has
-// exited, and the parent reaps it through the pidfd.
+//            with the new process's pidfd on its first byte when pid > 0; a non-zero errno
+//            (pid -1) means no process was forked, the stage says why.
+// The new process then sends, on the call's own channel, a status in the answer's format (pid
+// 0): errno 0, or the set-up step that failed and why (it has exited, and the parent reaps it
+// through the pidfd). After a good status it waits for the parent's go, one byte 'g', sent
+// once the parent holds its pidfd; then it serves the call as a one-off child does.
 #pragma once
 
 #include <sys/types.h>

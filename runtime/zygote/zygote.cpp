@@ -89,7 +89,7 @@ std::vector<std::string> child_environment(const options& opts) {
   return env;
 }
 
-// Waits until `fd` has `events`; false when the zygote ended first.
+// Waits until `fd` has `events`; false when the process behind `pidfd` ended first.
 bool wait_on_zygote(int fd, short events, int zygote_pidfd) {
   for (;;) {
     pollfd fds[2] = {{fd, events, 0}, {zygote_pidfd, POLLIN, 0}};
@@ -237,6 +237,7 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
   std::string answer(runtime::fork_header_size, '\0');
   std::string stage;
   unique_fd pidfd;
+  pid_t pid = -1;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!zygote_ || zygote_ended()) {
@@ -305,31 +306,45 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
       if (n <= 0) lost("while it answered");
       got += static_cast<std::size_t>(n);
     }
-    if (h->pid > 0 && !pidfd) lost("without passing the new process's pidfd");
-    if (h->err != 0) {
-      if (pidfd) {
-        siginfo_t info{};
-        runtime::reap_pidfd(pidfd.get(), info);  // it exited after its failed set-up
-      }
-      fail(stage, h->err);
-    }
-    auto state = std::make_unique<runtime::child_process>();
-    state->pid = h->pid;
-    state->pid_fd = std::move(pidfd);
-    if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) {
-      state->kill(SIGKILL);
-      state->wait_until(std::nullopt);
-      fail("fcntl channel", errno);
-    }
-    state->channel = std::move(parent_end);
-    state->child_end = std::move(child_end);
-    state->request = std::move(request);
-    state->max_result_bytes = opts.max_result_bytes;
-    state->max_captured_bytes = opts.max_captured_bytes;
-    for (int i = 1; i < 3; ++i) state->captured_fd[i] = std::move(captured[i]);
-    state->start_clock(opts.timeout);
-    return process_state_ptr(state.release());
+    if (h->err != 0) fail(stage, h->err);  // no process was forked
+    if (h->pid <= 0 || !pidfd) lost("without passing the new process's pidfd");
+    pid = h->pid;
   }
+  // The zygote is free for the next call; the new process reports its set-up on its channel.
+  auto state = std::make_unique<runtime::child_process>();
+  state->pid = pid;
+  state->pid_fd = std::move(pidfd);
+  auto abandon = [&](const std::string& why, int err) {
+    state->kill(SIGKILL);
+    siginfo_t info{};
+    runtime::reap_pidfd(state->pid_fd.get(), info);
+    fail(why, err);
+  };
+  std::string status(runtime::fork_header_size, '\0');
+  for (std::size_t got = 0; got < status.size();) {
+    if (!wait_on_zygote(parent_end.get(), POLLIN, state->pid_fd.get()) && got == 0) {
+      // It ended before a word: a pdeathsig that fired, or a kill from outside.
+      abandon("set up the zygote's new process (it ended first)", ECHILD);
+    }
+    const ssize_t n = ::recv(parent_end.get(), status.data() + got, status.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) abandon("set up the zygote's new process (it ended first)", ECHILD);
+    got += static_cast<std::size_t>(n);
+  }
+  const std::optional<runtime::fork_answer_header> s = runtime::parse_fork_answer_header(status);
+  if (!s) abandon("set up the zygote's new process (it sent no status)", EPROTO);
+  std::string failed_stage(s->stage_size, '\0');
+  for (std::size_t got = 0; got < failed_stage.size();) {
+    const ssize_t n = ::recv(parent_end.get(), failed_stage.data() + got, failed_stage.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (s->err != 0) abandon(failed_stage, s->err);
+  if (::send(parent_end.get(), "g", 1, MSG_NOSIGNAL) != 1) abandon("send the zygote's new process its go", errno);
+  if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) abandon("fcntl channel", errno);
+  hold_call(*state, opts, std::move(parent_end), std::move(child_end), std::move(request), captured);
+  return process_state_ptr(state.release());
 }
 
 process_state_ptr spawn(zygote& z, const options& opts, const char* function_id, const argument_encoder& encoder) {
