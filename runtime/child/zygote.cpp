@@ -76,11 +76,7 @@ bool write_exactly(int fd, const char* data, std::size_t size) {
 // failed, or nullptr (errno says why).
 const char* set_up(fork_call& c) {
   const fork_plan& p = c.plan;
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);  // glibc's own: EINVAL
-  }
+  // Signal dispositions are the zygote's, reset once when it started (serve_forks).
   if (p.unshare_flags != 0 && ::unshare(p.unshare_flags) != 0) return "unshare (clone_flags)";
   if (p.setsid && ::setsid() < 0) return "setsid";
   if (p.pgid && ::setpgid(0, *p.pgid) != 0) return "setpgid";
@@ -193,6 +189,14 @@ bool receive_request(int channel, fork_call& c) {
 }  // namespace
 
 void serve_forks(int channel) {
+  // Every disposition back to default once, here (static constructors may have set some), so
+  // each forked process starts with them as a one-off child does after its exec; the mask is
+  // cleared in each process just before its call.
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);  // glibc's own: EINVAL
+  }
   // Where the new process runs until its call ends: this process's own stack below this frame,
   // which in the copy is the new process's (CLONE_VM is not set), so it has the main thread's
   // whole stack to grow into.
