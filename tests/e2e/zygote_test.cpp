@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,6 +60,22 @@ int descriptors_open() { return gofork_test::count_open_descriptors(); }
 int reseeded = 0;
 void reseed() { reseeded = 1; }
 int was_reseeded() { return reseeded; }
+long open_files_limit() {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  return static_cast<long>(limit.rlim_cur);
+}
+std::vector<int> ids_and_session() {
+  return {static_cast<int>(::getuid()), static_cast<int>(::getgid()), static_cast<int>(::getsid(0)),
+          static_cast<int>(::getpid())};
+}
+std::string read_stdin() {
+  std::string text;
+  char buffer[256];
+  ssize_t n;
+  while ((n = ::read(0, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(n));
+  return text;
+}
 int blocked_signals() {
   sigset_t mask;
   ::sigprocmask(SIG_SETMASK, nullptr, &mask);
@@ -143,6 +160,39 @@ TEST(zygote, env_cwd_and_redirects_apply_per_call) {
   EXPECT_EQ(failed.kind(), gofork::error_kind::spawn_failed);
   EXPECT_NE(std::string(failed.what()).find("chdir"), std::string::npos) << failed.what();
   EXPECT_EQ(gofork::fork<int>(z, "square", 3).get(), 9);
+}
+
+TEST(zygote, rlimits_sessions_credentials_and_stdin_apply_per_call) {
+  gofork::zygote z;
+  gofork::options limited;
+  limited.rlimits = {{RLIMIT_NOFILE, 64, 64}};
+  limited.setsid = true;
+  EXPECT_EQ(gofork::fork<long>(z, limited, "open_files_limit").get(), 64);
+  EXPECT_NE(gofork::fork<long>(z, "open_files_limit").get(), 64) << "no limit leaks into the next call";
+  const std::vector<int> own = gofork::fork<std::vector<int>>(z, limited, "ids_and_session").get();
+  EXPECT_EQ(own.at(2), own.at(3)) << "setsid: the process leads its own session";
+  EXPECT_NE(gofork::fork<std::vector<int>>(z, "ids_and_session").get().at(2),
+            gofork::fork<std::vector<int>>(z, "ids_and_session").get().at(3));
+  char path[] = "/tmp/gofork-zygote-stdin-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "from a file", 11), 11);
+  ::close(fd);
+  gofork::options fed;
+  fed.in = gofork::redirect::file(path);
+  EXPECT_EQ(gofork::fork<std::string>(z, fed, "read_stdin").get(), "from a file");
+  ::unlink(path);
+  gofork::options nothing;
+  nothing.in = gofork::redirect::null();
+  EXPECT_EQ(gofork::fork<std::string>(z, nothing, "read_stdin").get(), "");
+  if (::geteuid() != 0) GTEST_SKIP() << "credentials need root";
+  gofork::options nobody;
+  nobody.uid = 65534;
+  nobody.gid = 65534;
+  const std::vector<int> ids = gofork::fork<std::vector<int>>(z, nobody, "ids_and_session").get();
+  EXPECT_EQ(ids.at(0), 65534);
+  EXPECT_EQ(ids.at(1), 65534);
+  EXPECT_EQ(gofork::fork<std::vector<int>>(z, "ids_and_session").get().at(0), 0) << "the next call is root again";
 }
 
 TEST(zygote, options_a_forked_process_cannot_take_are_refused_by_name) {
@@ -295,6 +345,9 @@ int main(int argc, char** argv) {
   gofork::register_function("descriptors_open", &descriptors_open);
   gofork::register_function("was_reseeded", &was_reseeded);
   gofork::register_function("blocked_signals", &blocked_signals);
+  gofork::register_function("open_files_limit", &open_files_limit);
+  gofork::register_function("ids_and_session", &ids_and_session);
+  gofork::register_function("read_stdin", &read_stdin);
   gofork::after_zygote_fork(&reseed);
   gofork::init(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "--own-a-zygote") own_a_zygote();
