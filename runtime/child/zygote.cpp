@@ -3,7 +3,10 @@
 // for each — with CLONE_PARENT, so it is the caller's child — that sets itself up as the plan
 // says and then serves its call exactly as a one-off child does (run_child). The zygote stays
 // single-threaded and runs no user code itself.
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/select.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -47,8 +50,31 @@ namespace {
 // One request, as the zygote received it. Descriptors are above 2, in the order of the header.
 struct fork_call {
   fork_plan plan;
-  std::vector<unique_fd> fds;  // channel, request, then the streams of stdio_mask
+  std::vector<unique_fd> fds;  // channel, request, the caller's working directory, then the streams of stdio_mask
+  const std::vector<int>* own = nullptr;  // what the program opened before serve_forks: kept
 };
+
+// Closes every descriptor but `keep` (sorted): close_range, or one by one where it is missing
+// (Linux before 5.9, a seccomp filter), so nothing of the zygote's reaches the function.
+bool close_all_but(const std::vector<int>& keep) {
+  unsigned from = 0;
+  bool ranged = true;
+  for (int fd : keep) {
+    if (static_cast<unsigned>(fd) > from) {
+      ranged = ranged && ::syscall(SYS_close_range, from, static_cast<unsigned>(fd) - 1, 0) == 0;
+    }
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  ranged = ranged && ::syscall(SYS_close_range, from, ~0U, 0) == 0;
+  if (ranged) return true;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+  const int end = static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 1u << 20));
+  for (int fd = 0; fd < end; ++fd) {
+    if (!std::binary_search(keep.begin(), keep.end(), fd)) ::close(fd);
+  }
+  return true;
+}
 
 bool read_exactly(int fd, char* data, std::size_t size) {
   while (size > 0) {
@@ -80,7 +106,7 @@ const char* set_up(fork_call& c) {
   if (p.unshare_flags != 0 && ::unshare(p.unshare_flags) != 0) return "unshare (clone_flags)";
   if (p.setsid && ::setsid() < 0) return "setsid";
   if (p.pgid && ::setpgid(0, *p.pgid) != 0) return "setpgid";
-  std::size_t next = 2;
+  std::size_t next = 3;
   for (int target = 0; target < 3; ++target) {
     if ((p.stdio_mask & (1u << target)) != 0) {
       if (::dup3(c.fds[next++].get(), target, 0) < 0) return "dup2 standard stream";
@@ -92,6 +118,16 @@ const char* set_up(fork_call& c) {
     const rlimit limit{r.soft, r.hard};
     if (::prlimit(0, static_cast<__rlimit_resource>(r.resource), &limit, nullptr) != 0) return "setrlimit";
   }
+  if (p.nofile_safe) {
+    // As a one-off child: the soft limit select() can handle, under the hard limit this process has.
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return "getrlimit";
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_cur, FD_SETSIZE);
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) return "setrlimit";
+  }
+  // The caller's working directory, as an exec'd child would have it; then the options'.
+  if (::fchdir(c.fds[2].get()) != 0) return "fchdir to the caller's working directory";
+  ::umask(static_cast<mode_t>(p.umask));
   if (!p.chroot.empty()) {
     if (::chroot(p.chroot.c_str()) != 0) return "chroot";
     if (p.cwd.empty() && ::chdir("/") != 0) return "chdir";
@@ -108,17 +144,15 @@ const char* set_up(fork_call& c) {
       ::_exit(128 + p.pdeathsig);
     }
   }
-  // Only the call's descriptors and the executable stay open.
+  // The call's descriptors, the executable and what the program itself opened before it became
+  // a zygote (a log file, a syslog socket: a one-off child's static constructors would have
+  // opened them again) stay open; the rest, the zygote's channel first, is closed.
   std::vector<int> keep = {0, 1, 2, c.fds[0].get(), c.fds[1].get(), state().exe_fd, state().sealed_exe_fd};
+  keep.insert(keep.end(), c.own->begin(), c.own->end());
   keep.erase(std::remove(keep.begin(), keep.end(), -1), keep.end());
   std::sort(keep.begin(), keep.end());
   keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
-  unsigned from = 0;
-  for (int fd : keep) {
-    if (static_cast<unsigned>(fd) > from) ::syscall(SYS_close_range, from, static_cast<unsigned>(fd) - 1, 0);
-    from = static_cast<unsigned>(fd) + 1;
-  }
-  ::syscall(SYS_close_range, from, ~0U, 0);
+  if (!close_all_but(keep)) return "close the zygote's descriptors";
   // The environment, whole, as the caller would have passed it to an exec.
   char** env = new char*[p.env.size() + 1];
   for (std::size_t i = 0; i < p.env.size(); ++i) env[i] = ::strdup(p.env[i].c_str());
@@ -140,9 +174,6 @@ int forked(void* raw) {
   char go = 0;
   if (!read_exactly(channel, &go, 1) || go != 'g') ::_exit(exit_refused);
   for (void (*hook)() : zygote_fork_hooks()) hook();
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   marker m;
   m.call_nonce = c.plan.call_nonce;
   m.parent = c.plan.caller;
@@ -181,28 +212,59 @@ bool receive_request(int channel, fork_call& c) {
   if (!plan) ::_exit(exit_refused);
   std::size_t streams = 0;
   for (int k = 0; k < 3; ++k) streams += (plan->stdio_mask >> k) & 1u;
-  if (c.fds.size() != 2 + streams) ::_exit(exit_refused);
+  if (c.fds.size() != 3 + streams) ::_exit(exit_refused);
   c.plan = std::move(*plan);
   return true;
+}
+
+std::size_t thread_count() {
+  std::size_t n = 0;
+  if (DIR* tasks = ::opendir("/proc/self/task")) {
+    while (dirent* e = ::readdir(tasks)) n += e->d_name[0] != '.';
+    ::closedir(tasks);
+  }
+  return n == 0 ? 1 : n;  // no /proc: assume what it must be
+}
+
+// The descriptors open now, but the zygote's channel.
+std::vector<int> own_descriptors(int channel) {
+  std::vector<int> fds;
+  if (DIR* open = ::opendir("/proc/self/fd")) {
+    const int listing = ::dirfd(open);
+    while (dirent* e = ::readdir(open)) {
+      if (e->d_name[0] == '.') continue;
+      const int fd = std::atoi(e->d_name);
+      if (fd != listing && fd != channel) fds.push_back(fd);
+    }
+    ::closedir(open);
+  }
+  return fds;
 }
 
 }  // namespace
 
 void serve_forks(int channel) {
-  // Every disposition back to default once, here (static constructors may have set some), so
-  // each forked process starts with them as a one-off child does after its exec; the mask is
-  // cleared in each process just before its call.
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);  // glibc's own: EINVAL
-  }
+  // The zygote was exec'd with default dispositions and an empty mask; what static constructors
+  // set since (a sanitizer's or a crash reporter's handlers, SIGPIPE ignored) a one-off child
+  // sets again too, so each forked process keeps it.
+  //
+  // fork from clone runs no pthread_atfork handler: only a single-threaded zygote can fork
+  // safely. One whose static constructors started threads refuses every call, saying why.
+  const bool single_threaded = thread_count() == 1;
+  const std::vector<int> own = own_descriptors(channel);
   // Where the new process runs until its call ends: this process's own stack below this frame,
   // which in the copy is the new process's (CLONE_VM is not set), so it has the main thread's
   // whole stack to grow into.
   for (;;) {
     fork_call c;
+    c.own = &own;
     if (!receive_request(channel, c)) ::_exit(0);
+    if (!single_threaded) {
+      const std::string refusal = encode_fork_answer(
+          -1, EDEADLK, "fork in the zygote: it is not single-threaded (a static constructor started a thread)");
+      if (!write_exactly(channel, refusal.data(), refusal.size())) ::_exit(exit_channel_lost);
+      continue;
+    }
     int pidfd = -1;
     char* here = static_cast<char*>(__builtin_frame_address(0));
     void* stack = reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(here) - 8192) & ~std::uintptr_t{63});

@@ -12,7 +12,8 @@ namespace {
 using wire_limits = std::vector<std::tuple<int, std::uint64_t, std::uint64_t>>;
 using wire_plan = std::tuple<std::string, std::int64_t, std::vector<std::string>, std::string, bool,
                              std::optional<std::int64_t>, wire_limits, std::string, bool, std::vector<std::uint32_t>,
-                             std::optional<std::uint32_t>, std::optional<std::uint32_t>, bool, int, int, std::uint32_t>;
+                             std::optional<std::uint32_t>, std::optional<std::uint32_t>, bool, int, int, std::uint32_t,
+                             bool, std::uint32_t>;
 
 template <class T>
 void put(std::string& out, T value) {
@@ -38,7 +39,7 @@ std::string encode_fork_request(const fork_plan& p, std::uint32_t descriptor_cou
                        std::vector<std::uint32_t>(p.groups.begin(), p.groups.end()),
                        p.gid ? std::optional<std::uint32_t>(*p.gid) : std::nullopt,
                        p.uid ? std::optional<std::uint32_t>(*p.uid) : std::nullopt, p.no_new_privs, p.pdeathsig,
-                       p.unshare_flags, p.stdio_mask};
+                       p.unshare_flags, p.stdio_mask, p.nofile_safe, p.umask};
   const std::string body = detail::encode_value(wire);
   std::string out;
   out.reserve(fork_header_size + body.size());
@@ -51,7 +52,7 @@ std::string encode_fork_request(const fork_plan& p, std::uint32_t descriptor_cou
 std::optional<fork_request_header> parse_fork_request_header(std::string_view bytes) {
   if (bytes.size() != fork_header_size || bytes.compare(0, 4, "GFZ1") != 0) return std::nullopt;
   fork_request_header h{get<std::uint32_t>(bytes.data() + 4), get<std::uint64_t>(bytes.data() + 8)};
-  if (h.descriptor_count < 2 || h.descriptor_count > max_fork_descriptors || h.plan_size > max_fork_plan_size) {
+  if (h.descriptor_count < 3 || h.descriptor_count > max_fork_descriptors || h.plan_size > max_fork_plan_size) {
     return std::nullopt;
   }
   return h;
@@ -79,9 +80,11 @@ std::optional<fork_plan> decode_fork_plan(std::string_view bytes) {
     p.pdeathsig = std::get<13>(w);
     p.unshare_flags = std::get<14>(w);
     p.stdio_mask = std::get<15>(w);
+    p.nofile_safe = std::get<16>(w);
+    p.umask = std::get<17>(w) & 0777;
     if (p.stdio_mask > 7 || p.caller <= 0) return std::nullopt;
     return p;
-  } catch (const error&) {
+  } catch (const std::exception&) {  // error(protocol), or a length no allocation can hold
     return std::nullopt;
   }
 }

@@ -2,7 +2,8 @@
 // zygote), and its answer (zygote → parent):
 //   request: "GFZ1" | u32 descriptor count | u64 plan size | plan (msgpack)
 //            with the descriptors on its first byte (SCM_RIGHTS): the call's channel end, its
-//            request memfd, then the standard streams the plan's stdio_mask names, in order
+//            request memfd, the caller's working directory (O_PATH), then the standard streams
+//            the plan's stdio_mask names, in order
 //   answer:  "GFZ2" | i32 pid | i32 errno | u32 stage size | stage
 //            with the new process's pidfd on its first byte when pid > 0; a non-zero errno
 //            (pid -1) means no process was forked, the stage says why.
@@ -28,7 +29,7 @@ namespace gofork::runtime {
 
 inline constexpr std::size_t fork_header_size = 16;
 inline constexpr std::size_t max_fork_plan_size = std::size_t{16} << 20;
-inline constexpr std::size_t max_fork_descriptors = 5;
+inline constexpr std::size_t max_fork_descriptors = 6;
 
 struct fork_plan {
   nonce call_nonce{};
@@ -38,6 +39,8 @@ struct fork_plan {
   bool setsid = false;
   std::optional<pid_t> pgid;
   std::vector<rlimit_setting> rlimits;
+  bool nofile_safe = false;       // options::rlimit_nofile_safe, applied before `rlimits`
+  std::uint32_t umask = 022;      // the caller's
   std::string chroot;
   bool set_groups = false;
   std::vector<gid_t> groups;

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -87,6 +88,29 @@ std::vector<std::string> child_environment(const options& opts) {
     env.push_back(name + "=" + value);
   }
   return env;
+}
+
+// Kills and reaps a process forked for a call that will not be made, if there is one.
+void reap_stray(unique_fd& pidfd) noexcept {
+  if (!pidfd) return;
+  ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+  siginfo_t info{};
+  runtime::reap_pidfd(pidfd.get(), info);
+  pidfd.reset();
+}
+
+// The process's umask, read without changing it (umask(2) would, for every thread, for a moment).
+std::uint32_t current_umask() {
+  std::FILE* status = std::fopen("/proc/self/status", "re");
+  unsigned mask = 022;
+  if (status != nullptr) {
+    char line[256];
+    while (std::fgets(line, sizeof line, status) != nullptr) {
+      if (std::sscanf(line, "Umask: %o", &mask) == 1) break;
+    }
+    std::fclose(status);
+  }
+  return mask;
 }
 
 // Waits until `fd` has `events`; false when the process behind `pidfd` ended first.
@@ -199,7 +223,9 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
   unique_fd captured[3];
   unique_fd stdio[3] = {stdio_source(opts.in, 0, captured[0]), stdio_source(opts.out, 1, captured[1]),
                         stdio_source(opts.err, 2, captured[2])};
-  std::vector<int> passed = {child_end.get(), request.fd()};
+  // The working directory as an exec'd child would inherit it: ours, now.
+  unique_fd cwd = runtime::checked_fd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), "open the working directory");
+  std::vector<int> passed = {child_end.get(), request.fd(), cwd.get()};
   for (int k = 0; k < 3; ++k) {
     // Inherit: this process's own stream now, as an exec'd child would get it (none if closed).
     if (!stdio[k]) stdio[k] = unique_fd(::fcntl(k, F_DUPFD_CLOEXEC, 3));
@@ -212,11 +238,8 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
   plan.cwd = opts.cwd;
   plan.setsid = opts.setsid;
   plan.pgid = opts.pgid;
-  if (opts.rlimit_nofile_safe) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    plan.rlimits.push_back({RLIMIT_NOFILE, std::min<unsigned long long>(limit.rlim_cur, FD_SETSIZE), limit.rlim_max});
-  }
+  plan.nofile_safe = opts.rlimit_nofile_safe;  // computed there, under the zygote's own limits
+  plan.umask = current_umask();
   plan.rlimits.insert(plan.rlimits.end(), opts.rlimits.begin(), opts.rlimits.end());
   plan.chroot = opts.chroot;
   plan.set_groups = !opts.groups.empty() || ((opts.uid || opts.gid) && (opts.clone_flags & CLONE_NEWUSER) == 0);
@@ -247,6 +270,7 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
     const int channel = zygote_->channel.get();
     const int zygote_pidfd = zygote_->pid_fd.get();
     auto lost = [&](const char* when) {
+      reap_stray(pidfd);  // a process forked before the zygote went: ours to end and reap
       const std::string how = bury_zygote();
       throw error(error_kind::spawn_failed, std::string("gofork: the zygote ended ") + when + " (" + how +
                                                 "); the next call starts a new one");
@@ -275,6 +299,8 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
         n = ::send(channel, message.data() + sent, message.size() - sent, MSG_NOSIGNAL);
       }
       if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;  // non-blocking
+      // Nothing sent yet (no room for descriptors, no memory): the zygote is fine, the call fails.
+      if (n < 0 && first && errno != EPIPE && errno != ECONNRESET) fail("send the call to the zygote", errno);
       if (n < 0) lost("before it took the call");
       first = false;
       sent += static_cast<std::size_t>(n);
@@ -287,7 +313,10 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
       const ssize_t n = runtime::receive_with_descriptors(channel, answer.data() + got, answer.size() - got, truncated,
                                                           [&pidfd](int fd) {
                                                             if (!pidfd) {
-                                                              pidfd.reset(runtime::above_stdio(fd));
+                                                              // Above 2 where it can be; a low one still works.
+                                                              const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                                                              if (moved >= 0) ::close(fd);
+                                                              pidfd.reset(moved >= 0 ? moved : fd);
                                                             } else {
                                                               ::close(fd);
                                                             }
@@ -306,20 +335,40 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
       if (n <= 0) lost("while it answered");
       got += static_cast<std::size_t>(n);
     }
-    if (h->err != 0) fail(stage, h->err);  // no process was forked
-    if (h->pid <= 0 || !pidfd) lost("without passing the new process's pidfd");
+    if (h->err != 0) {
+      reap_stray(pidfd);
+      fail(stage, h->err);  // no process was forked
+    }
+    if (h->pid <= 0 || !pidfd) {
+      reap_stray(pidfd);
+      lost("without passing the new process's pidfd");
+    }
     pid = h->pid;
   }
   // The zygote is free for the next call; the new process reports its set-up on its channel.
-  auto state = std::make_unique<runtime::child_process>();
+  // From here every failure ends and reaps it (abandon); the record is made first so no
+  // allocation can fail in between.
+  std::unique_ptr<runtime::child_process> state;
+  try {
+    state = std::make_unique<runtime::child_process>();
+  } catch (...) {
+    reap_stray(pidfd);
+    throw;
+  }
   state->pid = pid;
   state->pid_fd = std::move(pidfd);
-  auto abandon = [&](const std::string& why, int err) {
-    state->kill(SIGKILL);
-    siginfo_t info{};
-    runtime::reap_pidfd(state->pid_fd.get(), info);
-    fail(why, err);
-  };
+  // Until the record is handed out, any throw ends and reaps the process.
+  struct end_unless_handed_out {
+    runtime::child_process& process;
+    runtime::request_lease& request;
+    bool armed = true;
+    ~end_unless_handed_out() {
+      if (!armed) return;
+      reap_stray(process.pid_fd);
+      request.child_wrote(request.capacity());  // it may have got as far as a reply
+    }
+  } guard{*state, request};
+  auto abandon = [](const std::string& why, int err) { fail(why, err); };
   std::string status(runtime::fork_header_size, '\0');
   for (std::size_t got = 0; got < status.size();) {
     if (!wait_on_zygote(parent_end.get(), POLLIN, state->pid_fd.get()) && got == 0) {
@@ -343,6 +392,7 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
   if (s->err != 0) abandon(failed_stage, s->err);
   if (::send(parent_end.get(), "g", 1, MSG_NOSIGNAL) != 1) abandon("send the zygote's new process its go", errno);
   if (::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK) != 0) abandon("fcntl channel", errno);
+  guard.armed = false;
   hold_call(*state, opts, std::move(parent_end), std::move(child_end), std::move(request), captured);
   return process_state_ptr(state.release());
 }

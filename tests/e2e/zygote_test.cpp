@@ -8,7 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -75,6 +78,21 @@ std::string read_stdin() {
   ssize_t n;
   while ((n = ::read(0, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(n));
   return text;
+}
+// What this program's static initialisation sets up, as a library's would: a descriptor and
+// an ignored signal. A one-off child sets them up again; a zygote's child must keep them.
+const int static_descriptor = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+const bool sigusr2_ignored = [] { return std::signal(SIGUSR2, SIG_IGN) != SIG_ERR; }();
+std::vector<int> static_setup() {
+  struct sigaction now {};
+  ::sigaction(SIGUSR2, nullptr, &now);
+  return {::fcntl(static_descriptor, F_GETFD) != -1 && ::write(static_descriptor, "x", 1) == 1,
+          sigusr2_ignored && now.sa_handler == SIG_IGN};
+}
+int own_umask() {
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  return static_cast<int>(mask);
 }
 int blocked_signals() {
   sigset_t mask;
@@ -193,6 +211,25 @@ TEST(zygote, rlimits_sessions_credentials_and_stdin_apply_per_call) {
   EXPECT_EQ(ids.at(0), 65534);
   EXPECT_EQ(ids.at(1), 65534);
   EXPECT_EQ(gofork::fork<std::vector<int>>(z, "ids_and_session").get().at(0), 0) << "the next call is root again";
+}
+
+// What an exec'd child inherits from its caller at the call — the working directory, the
+// umask — a zygote's child gets from the caller too, not from the zygote's start; what the
+// program's static initialisation set up it keeps, as a one-off child has it again.
+TEST(zygote, the_callers_directory_and_umask_and_the_programs_own_setup_carry_over) {
+  gofork::zygote z;
+  char before[4096];
+  ASSERT_NE(::getcwd(before, sizeof before), nullptr);
+  ASSERT_EQ(::chdir("/tmp"), 0);
+  const mode_t mask = ::umask(077);
+  const std::string there = gofork::fork<std::string>(z, "working_directory").get();
+  const int child_mask = gofork::fork<int>(z, "own_umask").get();
+  ::umask(mask);
+  ASSERT_EQ(::chdir(before), 0);
+  EXPECT_EQ(there, "/tmp");
+  EXPECT_EQ(child_mask, 077);
+  EXPECT_EQ(gofork::fork<std::vector<int>>(z, "static_setup").get(), (std::vector<int>{1, 1}));
+  EXPECT_EQ(gofork::fork<std::vector<int>>("static_setup").get(), (std::vector<int>{1, 1})) << "as a one-off child";
 }
 
 TEST(zygote, options_a_forked_process_cannot_take_are_refused_by_name) {
@@ -348,6 +385,8 @@ int main(int argc, char** argv) {
   gofork::register_function("open_files_limit", &open_files_limit);
   gofork::register_function("ids_and_session", &ids_and_session);
   gofork::register_function("read_stdin", &read_stdin);
+  gofork::register_function("static_setup", &static_setup);
+  gofork::register_function("own_umask", &own_umask);
   gofork::after_zygote_fork(&reseed);
   gofork::init(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "--own-a-zygote") own_a_zygote();
