@@ -33,6 +33,8 @@
 
 namespace gofork {
 
+class zygote;
+
 struct pool_options {
   // How each worker is started: redirects, env, namespaces, credentials, rlimits, sealed_exe...
   // (its timeout is ignored: call_timeout limits calls; pdeathsig 0 becomes SIGKILL, so no
@@ -42,6 +44,10 @@ struct pool_options {
   std::size_t max_calls_per_worker = 0;  // a worker is replaced after this many calls; 0: never
   std::size_t max_worker_rss_bytes = 0;  // ... or once its resident set reaches this, between calls
   std::optional<std::chrono::milliseconds> call_timeout;  // past it, timed_out and the worker is killed
+  // Workers (and their replacements) forked from this zygote instead of re-exec'd: a pool
+  // that grows or replaces workers fast. `launch` must then suit a zygote (zygote.hpp); the
+  // zygote must outlive the pool.
+  zygote* from_zygote = nullptr;
 };
 
 // What a pool has done, for tests and dashboards.

@@ -519,7 +519,7 @@ void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
 bool pool_state::ensure_worker(slot& s, std::string& why) {
   if (s.worker) return true;
   try {
-    auto started = std::make_unique<runtime::worker>(opts_.launch);
+    auto started = std::make_unique<runtime::worker>(opts_.launch, opts_.from_zygote);
     std::lock_guard<std::mutex> lock(mutex_);
     s.worker = std::move(started);
     s.calls = 0;

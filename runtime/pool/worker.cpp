@@ -20,6 +20,7 @@
 #include <gofork/error.hpp>
 
 #include "call/call_site.hpp"
+#include "zygote/zygote_site.hpp"
 #include "channel/descriptor_passing.hpp"
 #include "channel/frame.hpp"
 #include "process/reply_reader.hpp"
@@ -51,7 +52,7 @@ void call_outcome::kill(int sig) noexcept {
   if (running_on != nullptr) running_on->kill(sig);
 }
 
-worker::worker(const options& launch) {
+worker::worker(const options& launch, zygote* from) {
   if (launch.out.type() == redirect::kind::capture || launch.err.type() == redirect::kind::capture) {
     throw error(error_kind::spawn_failed,
                 "gofork: a pool worker's output cannot be redirect::capture(); use a file, a descriptor or null");
@@ -63,7 +64,8 @@ worker::worker(const options& launch) {
   detail::argument_encoder encoder;
   encoder.size_hint = 1;
   encoder.encode = [](const void*, detail::sink& out) { out.write(&no_arguments, 1); };
-  detail::process_state_ptr started = one_off_site().start(runtime::call{opts, "gofork::worker", encoder, true});
+  const runtime::call c{opts, "gofork::worker", encoder, true};
+  detail::process_state_ptr started = from != nullptr ? start_in(*from, c) : one_off_site().start(c);
   process_.reset(static_cast<child_process*>(started.release()));
   pidfd_ = process_->pid_fd.get();
 }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include <gofork/options.hpp>
+#include <gofork/zygote.hpp>
 
 #include "process/child_process.hpp"
 #include "process/process_state.hpp"
@@ -33,8 +34,9 @@ class call_outcome final : public detail::process_state {
 
 class worker {
  public:
-  // Starts a worker with `launch`; throws error(spawn_failed).
-  explicit worker(const options& launch);
+  // Starts a worker with `launch`, re-exec'd or forked from `from` when given; throws
+  // error(spawn_failed).
+  explicit worker(const options& launch, zygote* from = nullptr);
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
   // Stops the worker (as retire()) if it still runs.

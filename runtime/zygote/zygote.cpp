@@ -37,6 +37,7 @@
 #include "process/child_process.hpp"
 #include "runtime_state.hpp"
 #include "zygote/fork_plan.hpp"
+#include "zygote/zygote_site.hpp"
 
 extern char** environ;
 
@@ -215,7 +216,9 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
   plan.call_nonce = random_nonce();
   plan.caller = ::getpid();
   // No executable descriptor: the zygote's child already holds the zygote's.
-  runtime::request_lease request = make_request(plan.call_nonce, c.function_id, c.arguments, opts.pdeathsig, 0, -1);
+  if (c.serve_forks) fail("a zygote's process cannot be a zygote", EINVAL);
+  runtime::request_lease request = make_request(plan.call_nonce, c.function_id, c.arguments, opts.pdeathsig,
+                                                c.serve_calls ? runtime::request_worker : 0u, -1);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) fail("socketpair", errno);
   unique_fd parent_end = runtime::checked_fd(pair[0], "socketpair");
@@ -402,6 +405,12 @@ process_state_ptr spawn(zygote& z, const options& opts, const char* function_id,
 }
 
 }  // namespace gofork::detail
+
+namespace gofork::runtime {
+
+detail::process_state_ptr start_in(zygote& z, const call& c) { return z.state().start(c); }
+
+}  // namespace gofork::runtime
 
 namespace gofork {
 

@@ -319,6 +319,30 @@ TEST(zygote, ten_thousand_launches_from_eight_threads_leave_nothing_behind) {
   EXPECT_EQ(gofork_test::count_open_descriptors(), descriptors);
 }
 
+// A pool whose workers are forked from a zygote: children of the caller, serving call after
+// call, and replaced from the zygote when one dies.
+TEST(zygote, a_pool_can_fork_its_workers_from_a_zygote) {
+  gofork::zygote z;
+  gofork::pool_options o;
+  o.from_zygote = &z;
+  {
+    gofork::pool workers(2, o);
+    const int worker = gofork::fork<int>(workers, "own_pid").get();
+    EXPECT_NE(worker, ::getpid());
+    EXPECT_EQ(gofork::fork<int>(workers, "parent_pid").get(), ::getpid()) << "the caller's child";
+    EXPECT_EQ(gofork::fork<int>(workers, "square", 9).get(), 81);
+    auto crashed = expect_error([&] { gofork::fork<int>(workers, "crash", 0).get(); });
+    EXPECT_EQ(crashed.kind(), gofork::error_kind::child_signaled) << crashed.what();
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(gofork::fork<int>(workers, "square", i).get(), i * i);
+    EXPECT_EQ(workers.stats().workers_started, 3u);
+    EXPECT_EQ(workers.stats().workers_lost, 1u);
+    int calls = 0;
+    for (int i = 0; i < 3; ++i) calls = gofork::fork<int>(workers, "count_calls").get();
+    EXPECT_GE(calls, 2) << "a worker from a zygote keeps its state between calls, as any worker";
+  }
+  EXPECT_EQ(gofork::fork<int>(z, "square", 2).get(), 4);
+}
+
 [[noreturn]] void own_a_zygote() {
   gofork::zygote z;
   gofork::options dies;
