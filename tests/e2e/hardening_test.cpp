@@ -47,14 +47,6 @@
 #include "../support/msgpack_bombs.hpp"
 #include "../support/test_support.hpp"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define GOFORK_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define GOFORK_SANITIZED 1
-#endif
 
 namespace {
 

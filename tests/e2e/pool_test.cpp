@@ -412,38 +412,11 @@ TEST(pool, try_fork_gives_no_future_past_the_queue_limit) {
 
 // No worker outlives its pool's process, even one killed with SIGKILL mid-call.
 TEST(pool, workers_end_with_a_parent_killed_by_sigkill) {
-  int out[2];
-  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  char self[] = "/proc/self/exe";
-  char flag[] = "--own-a-pool";
-  char* argv[] = {self, flag, nullptr};
-  pid_t owner = -1;
-  ASSERT_EQ(::posix_spawn(&owner, self, &actions, nullptr, argv, environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
-  std::string line;
-  char c = 0;
-  while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-  ::close(out[0]);
-  int pids[2] = {0, 0};
-  ASSERT_EQ(std::sscanf(line.c_str(), "%d %d", &pids[0], &pids[1]), 2) << line;
+  const auto [owner, pids] = gofork_test::run_self_reporting("--own-a-pool", 2);
+  ASSERT_GT(owner, 0);
+  ASSERT_EQ(pids.size(), 2u);
   EXPECT_NE(pids[0], pids[1]);
-  int handles[2];
-  for (int i = 0; i < 2; ++i) {
-    handles[i] = static_cast<int>(::syscall(SYS_pidfd_open, pids[i], 0));
-    ASSERT_GE(handles[i], 0) << "worker " << pids[i] << " is not running";
-  }
-  ASSERT_EQ(::kill(owner, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(owner, &status, 0), owner);
-  for (int i = 0; i < 2; ++i) {
-    pollfd ended{handles[i], POLLIN, 0};
-    EXPECT_EQ(::poll(&ended, 1, 60'000), 1) << "worker " << pids[i] << " outlived its pool's process";
-    ::close(handles[i]);
-  }
+  gofork_test::expect_all_end_with(owner, pids, "worker");
 }
 
 }  // namespace

@@ -28,15 +28,6 @@
 
 extern char** environ;
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define GOFORK_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define GOFORK_SANITIZED 1
-#endif
-
 namespace {
 
 // The release build makes all 10,000 launches; a sanitizer build, where each costs ten times
@@ -373,38 +364,10 @@ TEST(zygote, a_pool_can_fork_its_workers_from_a_zygote) {
 // A parent killed with SIGKILL takes its zygote with it, and the children that asked to die
 // with it (pdeathsig).
 TEST(zygote, a_parent_killed_by_sigkill_takes_the_zygote_and_its_pdeathsig_children) {
-  int out[2];
-  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  char self[] = "/proc/self/exe";
-  char flag[] = "--own-a-zygote";
-  char* argv[] = {self, flag, nullptr};
-  pid_t owner = -1;
-  ASSERT_EQ(::posix_spawn(&owner, self, &actions, nullptr, argv, environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
-  std::string line;
-  char c = 0;
-  while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-  ::close(out[0]);
-  int pids[2] = {0, 0};
-  ASSERT_EQ(std::sscanf(line.c_str(), "%d %d", &pids[0], &pids[1]), 2) << line;
-  int handles[2];
-  for (int i = 0; i < 2; ++i) {
-    handles[i] = static_cast<int>(::syscall(SYS_pidfd_open, pids[i], 0));
-    ASSERT_GE(handles[i], 0) << pids[i] << " is not running";
-  }
-  ASSERT_EQ(::kill(owner, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(owner, &status, 0), owner);
-  for (int i = 0; i < 2; ++i) {
-    pollfd ended{handles[i], POLLIN, 0};
-    EXPECT_EQ(::poll(&ended, 1, 60'000), 1) << (i == 0 ? "the zygote " : "its child ") << pids[i]
-                                            << " outlived the caller";
-    ::close(handles[i]);
-  }
+  const auto [owner, pids] = gofork_test::run_self_reporting("--own-a-zygote", 2);
+  ASSERT_GT(owner, 0);
+  ASSERT_EQ(pids.size(), 2u) << "the zygote's pid and its child's";
+  gofork_test::expect_all_end_with(owner, pids, "the zygote or its child");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -12,6 +14,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -19,7 +25,62 @@
 #include <gofork/options.hpp>
 #include <gofork/request_buffers.hpp>
 
+// Defined in a sanitizer build (clang's and gcc's spellings), where some checks must differ.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define GOFORK_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define GOFORK_SANITIZED 1
+#endif
+
+extern "C" char** environ;
+
 namespace gofork_test {
+
+// Starts this test program again with `flag` (its main() does the work and prints `count`
+// numbers on one line, then waits), and returns its pid and the numbers.
+inline std::pair<pid_t, std::vector<int>> run_self_reporting(const char* flag, int count) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return {-1, {}};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  char self[] = "/proc/self/exe";
+  std::string flag_text = flag;
+  char* argv[] = {self, flag_text.data(), nullptr};
+  pid_t owner = -1;
+  const int spawned = ::posix_spawn(&owner, self, &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  std::string line;
+  char c = 0;
+  while (spawned == 0 && ::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+  ::close(out[0]);
+  std::vector<int> numbers;
+  std::istringstream in(line);
+  for (int n = 0; numbers.size() < static_cast<std::size_t>(count) && in >> n;) numbers.push_back(n);
+  return {spawned == 0 ? owner : -1, numbers};
+}
+
+// SIGKILLs `owner` and reaps it, then expects every process of `pids` to end within a minute.
+inline void expect_all_end_with(pid_t owner, const std::vector<int>& pids, const char* what) {
+  std::vector<int> handles;
+  for (int pid : pids) {
+    handles.push_back(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    EXPECT_GE(handles.back(), 0) << what << " " << pid << " is not running";
+  }
+  ASSERT_EQ(::kill(owner, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(owner, &status, 0), owner);
+  for (std::size_t i = 0; i < handles.size(); ++i) {
+    if (handles[i] < 0) continue;
+    pollfd ended{handles[i], POLLIN, 0};
+    EXPECT_EQ(::poll(&ended, 1, 60'000), 1) << what << " " << pids[i] << " outlived its owner";
+    ::close(handles[i]);
+  }
+}
 
 // Runs `f`, which must throw gofork::error, and returns that error.
 template <class F>
