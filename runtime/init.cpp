@@ -11,6 +11,7 @@
 
 #include "child/child.hpp"
 #include "child/trust.hpp"
+#include "channel/launcher_stream.hpp"
 #include "channel/marker.hpp"
 #include "runtime_state.hpp"
 
@@ -38,6 +39,20 @@ void init(int argc, char** argv) {
     }
     std::fprintf(stderr, "gofork: ignoring %s %s=%s (not set by this process's parent)\n",
                  m ? "stale" : "malformed", runtime::marker_variable, text.c_str());
+  }
+  if (const char* raw_remote = std::getenv(runtime::remote_marker_variable)) {
+    const std::string remote = raw_remote;
+    // Started by a launcher (srun, ssh, a command) for a caller elsewhere: stdin and stdout are
+    // the call's channel. A privileged program never takes a call on a stream anyone can write.
+    const bool wanted = remote == "1";
+    ::unsetenv(runtime::remote_marker_variable);
+    if (wanted && ::getauxval(AT_SECURE) == 0) {
+      runtime::self_exe_fd();
+      s.initialized = true;
+      runtime::serve_launcher_call();
+    }
+    std::fprintf(stderr, "gofork: ignoring %s=%s (%s)\n", runtime::remote_marker_variable, remote.c_str(),
+                 wanted ? "a privileged program does not serve a launcher's call" : "not a protocol version this build speaks");
   }
   // This build's executable, opened now: later launches exec this descriptor, so a binary
   // replaced or deleted on disk does not change what children run. (A child opens it only if

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include <gofork/via.hpp>
+
 namespace gofork {
 
 // Where one of the child's standard streams goes.
@@ -71,6 +73,11 @@ struct rlimit_setting {
 };
 
 struct options {
+  // Where the child is started: via::local() (here, the default), via::srun(...), via::ssh(...)
+  // or via::command(...) (gofork/via.hpp). Through a launcher, env, clear_env, argv (after
+  // argv[0]), cwd, out, err (with capture()), in as null, timeout and the size limits apply;
+  // every Linux process attribute below, and sealed_exe, is refused (spawn_failed naming it).
+  ::gofork::via::launcher via;
   // Empty: {the parent's argv[0]}. Otherwise the child's whole argv; argv[0] is the name `ps`
   // shows. The executable is always this build, whatever argv[0] says.
   std::vector<std::string> argv;

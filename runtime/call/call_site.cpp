@@ -7,7 +7,9 @@
 
 namespace gofork::runtime {
 
-call_site& site_for(const options&) { return one_off_site(); }
+call_site& site_for(const options& opts) {
+  return opts.via.type() == via::launcher::kind::local ? one_off_site() : launcher_site();
+}
 
 }  // namespace gofork::runtime
 

@@ -5,7 +5,7 @@
 //
 // The sites: a one-off child re-exec'd for this call (launch/one_off_site.cpp), a process
 // forked by a zygote (zygote/zygote.cpp); a pool's workers are one-off children that serve
-// calls (pool/). A launcher (options::via) is one more call_site.
+// calls (pool/); a process a launcher starts elsewhere (via/launcher_site.cpp).
 #pragma once
 
 #include <gofork/detail/process_state.hpp>
@@ -31,6 +31,10 @@ class call_site {
 
 // A new child of this process, re-exec'd from this build's executable, for each call.
 call_site& one_off_site();
+
+// A process started by a launcher (options::via: srun, ssh, a command), which starts this build
+// elsewhere; the call crosses on the launcher's standard streams (via/launcher_site.cpp).
+call_site& launcher_site();
 
 // The site `opts` asks for.
 call_site& site_for(const options& opts);

@@ -1,5 +1,7 @@
 #include "channel/frame.hpp"
 
+#include "channel/host_order.hpp"
+
 #include <link.h>
 
 #include <algorithm>
@@ -10,20 +12,6 @@ namespace {
 
 constexpr char request_magic[4] = {'G', 'F', 'Q', '1'};
 constexpr char reply_magic[4] = {'G', 'F', 'R', '1'};
-
-template <class T>
-void put(std::string& out, T value) {
-  char raw[sizeof(T)];
-  std::memcpy(raw, &value, sizeof(T));
-  out.append(raw, sizeof(T));
-}
-
-template <class T>
-T get(const char* p) {
-  T value;
-  std::memcpy(&value, p, sizeof(T));
-  return value;
-}
 
 }  // namespace
 

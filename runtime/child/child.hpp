@@ -42,6 +42,10 @@ bool send_reply(int channel, reply_kind kind, const std::string& payload);
 // A zygote (zygote.cpp): forks a process per request arriving on `channel`, which then serves
 // its call as a one-off child does (run_child), until the parent closes the channel.
 [[noreturn]] void serve_forks(int channel);
+// The far side of a launcher (remote.cpp): serves the one call that arrives on stdin, in a
+// one-off child of this process, answering on stdout; never returns.
+[[noreturn]] void serve_launcher_call();
+
 // What after_zygote_fork registered, run in each process a zygote forks.
 std::vector<void (*)()>& zygote_fork_hooks();
 

@@ -13,6 +13,7 @@ namespace gofork::runtime {
 // the failed stage back (the memory is shared until exec).
 struct child_plan {
   int exe_fd = -1;
+  const char* exe_path = nullptr;  // or a program by path (a launcher: srun, ssh, ...), exec'd instead
   char* const* argv = nullptr;
   char* const* envp = nullptr;
   int stdio[3] = {-1, -1, -1};

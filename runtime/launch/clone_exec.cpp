@@ -121,7 +121,7 @@ GOFORK_NO_SANITIZE int run_in_child(void* raw) {
     }
   }
   for (int fd : plan.keep) {
-    if (GOFORK_SYS(SYS_fcntl, fd, F_SETFD, 0) != 0) {
+    if (fd >= 0 && GOFORK_SYS(SYS_fcntl, fd, F_SETFD, 0) != 0) {
       stage = "fcntl channel";
       goto failed;
     }
@@ -131,6 +131,7 @@ GOFORK_NO_SANITIZE int run_in_child(void* raw) {
     bool marked = true;
     unsigned next = 3;
     for (int fd : plan.keep) {
+      if (fd < 0) continue;  // sorted, so unused slots come first
       marked = marked && mark_cloexec_range(next, static_cast<unsigned>(fd) - 1) == 0;
       next = static_cast<unsigned>(fd) + 1;
     }
@@ -141,8 +142,13 @@ GOFORK_NO_SANITIZE int run_in_child(void* raw) {
     const unsigned long empty_mask = 0;
     GOFORK_SYS(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, nullptr, sizeof empty_mask);
   }
-  GOFORK_SYS(SYS_execveat, plan.exe_fd, "", plan.argv, plan.envp, AT_EMPTY_PATH);
-  stage = "execveat";
+  if (plan.exe_path != nullptr) {
+    GOFORK_SYS(SYS_execve, plan.exe_path, plan.argv, plan.envp);
+    stage = "execve";
+  } else {
+    GOFORK_SYS(SYS_execveat, plan.exe_fd, "", plan.argv, plan.envp, AT_EMPTY_PATH);
+    stage = "execveat";
+  }
 failed:
   plan.failed_errno = result < 0 ? static_cast<int>(-result) : EIO;
   plan.failed_stage = stage;

@@ -193,6 +193,14 @@ process_state_ptr one_off::start(const runtime::call& c) {
                 "child (a child of a program without it would run main() again)");
   }
 
+  if (opts.via.type() != via::launcher::kind::local) {
+    // Only a pool's workers and a zygote come here with a launcher named: they serve many
+    // calls over a socket pair, which no launcher carries.
+    throw error(error_kind::spawn_failed,
+                "gofork: options::via cannot apply to a pool's workers or a zygote, which run on this machine; a "
+                "launcher starts one-off calls");
+  }
+
   // Output the parent wrote before the launch should come out before the child's.
   std::cout.flush();
   std::cerr.flush();

@@ -135,8 +135,7 @@ void reap(child_process& s) {
 
 bool child_process::wait_until(std::optional<clock::time_point> until) {
   while (!status) {
-    std::optional<clock::time_point> limit = until;
-    if (deadline && !timed_out && (!limit || *deadline < *limit)) limit = deadline;
+    const std::optional<clock::time_point> limit = wake_time(until);
     const int timeout_ms = detail::poll_timeout(limit);
     auto watch = [](const unique_fd& fd) { return pollfd{fd ? fd.get() : -1, POLLIN, 0}; };
     pollfd fds[4] = {{pid_fd.get(), POLLIN, 0}, watch(channel), watch(captured_fd[1]), watch(captured_fd[2])};
@@ -151,14 +150,8 @@ bool child_process::wait_until(std::optional<clock::time_point> until) {
       reap(*this);
       return true;
     }
-    if (ready == 0 || clock::now() >= limit.value_or(clock::time_point::max())) {
-      if (deadline && !timed_out && clock::now() >= *deadline) {
-        timed_out = true;
-        kill(SIGKILL);
-        continue;
-      }
-      if (until && clock::now() >= *until) return false;
-    }
+    if (kill_at_deadline()) continue;
+    if (until && clock::now() >= *until) return false;
   }
   return true;
 }

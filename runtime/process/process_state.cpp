@@ -48,6 +48,18 @@ void process_state::start_clock(std::optional<std::chrono::milliseconds> limit) 
   deadline = deadline_after(*limit);
 }
 
+std::optional<clock::time_point> process_state::wake_time(std::optional<clock::time_point> until) const noexcept {
+  if (deadline && !timed_out && (!until || *deadline < *until)) return deadline;
+  return until;
+}
+
+bool process_state::kill_at_deadline() noexcept {
+  if (!deadline || timed_out || clock::now() < *deadline) return false;
+  timed_out = true;
+  kill(SIGKILL);
+  return true;
+}
+
 void process_state::take_outcome(process_state& from) {
   pid = from.pid;
   reply = std::move(from.reply);
@@ -63,6 +75,8 @@ void process_state::take_outcome(process_state& from) {
   read_errno = from.read_errno;
   cancelled = from.cancelled;
   start_failure = std::move(from.start_failure);
+  where = std::move(from.where);
+  launcher_said = std::move(from.launcher_said);
 }
 
 void process_state_deleter::operator()(process_state* s) const noexcept {
@@ -127,7 +141,8 @@ void state_detach(process_state_ptr s) noexcept {
 std::string_view state_result(process_state& s) {
   s.wait_until(std::nullopt);
   if (!s.start_failure.empty()) throw error(error_kind::spawn_failed, s.start_failure);
-  const std::string who = "gofork: child " + std::to_string(s.pid);
+  const std::string who = "gofork: child " + std::to_string(s.pid) + s.where;
+  const std::string said = s.launcher_said.empty() ? std::string() : "; the launcher said: " + s.launcher_said;
   if (s.cancelled) throw error(error_kind::cancelled, who + ": the call was cancelled before it returned");
   if (s.reply_malformed) {
     throw error(error_kind::protocol, who + " sent a reply that is not a gofork reply" +
@@ -168,11 +183,11 @@ std::string_view state_result(process_state& s) {
   const exit_status& st = *s.status;
   if (st.signaled()) {
     throw error(error_kind::child_signaled, who + " was killed by " + signal_name(st.signal()) +
-                                                (st.core_dumped() ? " (core dumped)" : ""));
+                                                (st.core_dumped() ? " (core dumped)" : "") + said);
   }
   if (!s.reply.empty() && st.success()) throw error(error_kind::protocol, who + " sent a bad reply: " + why);
   throw error(error_kind::child_exited,
-              who + " exited with status " + std::to_string(st.code()) + " without returning a result");
+              who + " exited with status " + std::to_string(st.code()) + " without returning a result" + said);
 }
 
 }  // namespace gofork::detail

@@ -64,6 +64,8 @@ class process_state {
   int read_errno = 0;
   bool cancelled = false;     // ended by a cancel before it returned
   std::string start_failure;  // no process could be started for the call: why
+  std::string where;          // for messages: " through srun" when a launcher ran the call
+  std::string launcher_said;  // the end of a launcher's stderr, when it ended without a reply
 
   // The reply frame, wherever it came.
   std::string_view reply_frame() const noexcept { return reply_mapping ? reply_mapping.bytes() : std::string_view(reply); }
@@ -71,6 +73,11 @@ class process_state {
   void take_outcome(process_state& from);
   // Sets `deadline` and `timeout` from a call's options::timeout, counted from now.
   void start_clock(std::optional<std::chrono::milliseconds> limit);
+  // For a wait_until loop: the earlier of `until` and a deadline not yet acted on; then, after
+  // each poll, whether the deadline has passed, in which case the process was just killed
+  // (SIGKILL) and `timed_out` set.
+  std::optional<clock::time_point> wake_time(std::optional<clock::time_point> until) const noexcept;
+  bool kill_at_deadline() noexcept;
 };
 
 // Now plus `limit`, or the clock's end when that is beyond it.

@@ -56,6 +56,9 @@ using clock = std::chrono::steady_clock;
 
 // What a forked process cannot take is refused, never ignored.
 void check_forkable_options(const options& opts) {
+  if (opts.via.type() != via::launcher::kind::local) {
+    refuse_option("via", "a zygote forks on this machine; a launcher starts a one-off call elsewhere");
+  }
   if (!opts.argv.empty()) refuse_option("argv", "it is forked, not exec'd, so its argv is the zygote's");
   if (opts.sealed_exe) refuse_option("sealed_exe", "it runs the zygote's image; start a zygote for that instead");
   if (!opts.uid_map.empty() || !opts.gid_map.empty()) {

@@ -1,0 +1,327 @@
+// Calls through launchers: via::command with real programs (env, setpriv, unshare, sh), and
+// via::srun / via::ssh against the one-node Slurm and the loopback sshd that
+// tests/remote/ starts around this suite (GOFORK_TEST_SLURM, GOFORK_TEST_SSH name them).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "../support/test_support.hpp"
+
+#include <gofork/gofork.hpp>
+
+namespace {
+
+using gofork_test::expect_error;
+
+int square(int x) { return x * x; }
+int fail_with(std::string what) { throw std::runtime_error(what); }
+int crash(int how) {
+  if (how == 0) ::raise(SIGSEGV);
+  std::exit(3);
+}
+int own_uid() { return static_cast<int>(::getuid()); }
+std::string echo(std::string bytes) { return bytes; }
+std::size_t size_of(std::string bytes) { return bytes.size(); }
+std::string big(std::size_t n) { return std::string(n, 'r'); }
+int chatty(int x) {
+  // Bytes that look like the stream's own frames must come out as plain output.
+  std::printf("out:GFE1GFO1GFH1\n");
+  std::fflush(stdout);
+  std::fprintf(stderr, "err:%d\n", x);
+  return x + 1;
+}
+// The network interfaces of this process's namespace (/proc/self/net/dev: two header lines).
+std::vector<std::string> interfaces() {
+  std::vector<std::string> names;
+  std::ifstream in("/proc/self/net/dev");
+  std::string line;
+  for (int n = 0; std::getline(in, line); ++n) {
+    const std::size_t colon = line.find(':');
+    if (n < 2 || colon == std::string::npos) continue;
+    const std::size_t start = line.find_first_not_of(' ');
+    names.push_back(line.substr(start, colon - start));
+  }
+  return names;
+}
+std::vector<std::string> setting(std::string name) {
+  char cwd[4096];
+  const char* value = std::getenv(name.c_str());
+  return {value != nullptr ? value : "<unset>", ::getcwd(cwd, sizeof cwd) != nullptr ? cwd : "",
+          program_invocation_name};
+}
+// Tells the test its pid through a FIFO, then waits to be ended.
+void report_and_pause(std::string fifo) {
+  const int fd = ::open(fifo.c_str(), O_WRONLY);
+  const std::string pid = std::to_string(::getpid());
+  if (fd >= 0 && ::write(fd, pid.data(), pid.size()) > 0) ::close(fd);
+  for (;;) ::pause();
+}
+
+// A FIFO the function writes its pid to; the pid read back, and a check that it ends.
+struct pid_report {
+  std::string path;
+  pid_report() {
+    char dir[] = "/tmp/gofork-via-XXXXXX";
+    path = std::string(::mkdtemp(dir)) + "/pid";
+    ::chmod(dir, 0755);
+    ::mkfifo(path.c_str(), 0666);
+    ::chmod(path.c_str(), 0666);  // a child under setpriv is another user
+  }
+  ~pid_report() {
+    ::unlink(path.c_str());
+    ::rmdir(path.substr(0, path.rfind('/')).c_str());
+  }
+  int read_pid() const {
+    std::ifstream in(path);
+    int pid = 0;
+    in >> pid;
+    return pid;
+  }
+  // Every process of the call has ended within a minute: none was left on the far side.
+  static void expect_ends(int pid) {
+    ASSERT_GT(pid, 0);
+    const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0) return;  // already gone
+    pollfd ended{fd, POLLIN, 0};
+    EXPECT_EQ(::poll(&ended, 1, 60'000), 1) << "the function's process " << pid << " outlived its call";
+    ::close(fd);
+  }
+};
+
+gofork::options through(gofork::via::launcher l) {
+  gofork::options o;
+  o.via = std::move(l);
+  return o;
+}
+
+// The checks every launcher passes.
+void expect_calls_work(const gofork::options& o) {
+  EXPECT_EQ(gofork::fork<int>(o, "square", 7).get(), 49);
+  auto thrown = expect_error([&] { gofork::fork<int>(o, "fail_with", std::string("no luck")).get(); });
+  EXPECT_EQ(thrown.kind(), gofork::error_kind::child_exception) << thrown.what();
+  EXPECT_NE(std::string(thrown.what()).find("no luck"), std::string::npos) << thrown.what();
+  auto crashed = expect_error([&] { gofork::fork<int>(o, "crash", 0).get(); });
+  EXPECT_EQ(crashed.kind(), gofork::error_kind::child_signaled) << crashed.what();
+  EXPECT_NE(std::string(crashed.what()).find("SIGSEGV"), std::string::npos) << crashed.what();
+  auto exited = expect_error([&] { gofork::fork<int>(o, "crash", 1).get(); });
+  EXPECT_EQ(exited.kind(), gofork::error_kind::child_exited) << exited.what();
+  EXPECT_NE(std::string(exited.what()).find("status 3"), std::string::npos) << exited.what();
+  auto missing = expect_error([&] { gofork::fork<int>(o, "nope").get(); });
+  EXPECT_EQ(missing.kind(), gofork::error_kind::spawn_failed) << missing.what();
+}
+
+void expect_output_is_framed(gofork::options o) {
+  o.out = gofork::redirect::capture();
+  o.err = gofork::redirect::capture();
+  auto p = gofork::fork<int>(o, "chatty", 41);
+  EXPECT_EQ(p.get(), 42);
+  EXPECT_EQ(p.captured_stdout(), "out:GFE1GFO1GFH1\n");
+  EXPECT_NE(p.captured_stderr().find("err:41\n"), std::string::npos) << p.captured_stderr();
+}
+
+void expect_big_arguments_cross(const gofork::options& o) {
+  const std::string bytes(std::size_t{64} << 20, 'a');
+  EXPECT_EQ(gofork::fork<std::size_t>(o, "size_of", bytes).get(), bytes.size());
+  EXPECT_EQ(gofork::fork<std::string>(o, "big", std::size_t{64} << 20).get().size(), std::size_t{64} << 20);
+}
+
+void expect_kill_and_timeout_end_the_far_side(gofork::options o, int term_signal) {
+  {
+    pid_report report;
+    auto p = gofork::fork<void>(o, "report_and_pause", report.path);
+    const int pid = report.read_pid();
+    p.kill(SIGTERM);
+    auto e = expect_error([&] { p.get(); });
+    EXPECT_EQ(e.kind(), gofork::error_kind::child_signaled) << e.what();
+    EXPECT_NE(std::string(e.what()).find(term_signal == SIGTERM ? "SIGTERM" : "SIG"), std::string::npos) << e.what();
+    pid_report::expect_ends(pid);
+  }
+  {
+    pid_report report;
+    o.timeout = std::chrono::seconds(5);
+    auto p = gofork::fork<void>(o, "report_and_pause", report.path);
+    const int pid = report.read_pid();
+    auto e = expect_error([&] { p.get(); });
+    EXPECT_EQ(e.kind(), gofork::error_kind::timed_out) << e.what();
+    pid_report::expect_ends(pid);
+  }
+}
+
+TEST(via_command, calls_through_env_work_as_local_ones) {
+  const auto o = through(gofork::via::command({"env"}));
+  expect_calls_work(o);
+  expect_output_is_framed(o);
+}
+
+TEST(via_command, env_cwd_and_argv_are_carried_in_the_request) {
+  auto o = through(gofork::via::command({"env", "-i"}));  // the launcher drops the environment
+  o.env["GOFORK_VIA_SETTING"] = "carried";
+  o.cwd = "/tmp";
+  o.argv = {"via-worker"};
+  const auto got = gofork::fork<std::vector<std::string>>(o, "setting", std::string("GOFORK_VIA_SETTING")).get();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], "carried");
+  EXPECT_EQ(got[1], "/tmp");
+  EXPECT_EQ(got[2], "via-worker");
+  o.cwd = "/no/such/directory";
+  auto e = expect_error([&] { gofork::fork<std::vector<std::string>>(o, "setting", std::string("X")).get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::spawn_failed) << e.what();
+  EXPECT_NE(std::string(e.what()).find("chdir"), std::string::npos) << e.what();
+}
+
+TEST(via_command, setpriv_runs_the_call_as_another_user) {
+  if (::geteuid() != 0) GTEST_SKIP() << "setpriv --reuid needs root";
+  const auto o = through(gofork::via::command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}));
+  EXPECT_EQ(gofork::fork<int>(o, "own_uid").get(), 65534);
+  expect_kill_and_timeout_end_the_far_side(o, SIGTERM);
+}
+
+TEST(via_command, unshare_runs_the_call_in_a_new_network_namespace) {
+  if (::geteuid() != 0) GTEST_SKIP() << "unshare --net needs root";
+  const auto o = through(gofork::via::command({"unshare", "--net"}));
+  EXPECT_EQ(gofork::fork<std::vector<std::string>>(o, "interfaces").get(), std::vector<std::string>{"lo"});
+}
+
+TEST(via_command, sixty_four_mebibytes_cross_each_way) { expect_big_arguments_cross(through(gofork::via::command({"env"}))); }
+
+TEST(via_command, a_launcher_that_cannot_start_is_spawn_failed_with_its_message) {
+  auto missing = expect_error([] { (void)gofork::fork<int>(through(gofork::via::command({"no-such-launcher"})), "square", 1); });
+  EXPECT_EQ(missing.kind(), gofork::error_kind::spawn_failed) << missing.what();
+  EXPECT_NE(std::string(missing.what()).find("not found in PATH"), std::string::npos) << missing.what();
+  const auto o = through(gofork::via::command({"sh", "-c", "echo 'node7: no such host' >&2; exit 3", "sh"}));
+  auto refused = expect_error([&] { gofork::fork<int>(o, "square", 1).get(); });
+  EXPECT_EQ(refused.kind(), gofork::error_kind::spawn_failed) << refused.what();
+  EXPECT_NE(std::string(refused.what()).find("node7: no such host"), std::string::npos) << refused.what();
+  EXPECT_NE(std::string(refused.what()).find("exit status 3"), std::string::npos) << refused.what();
+}
+
+TEST(via_command, another_build_on_the_far_side_refuses_the_call) {
+  // The launcher runs a different gofork program where this one should be.
+  const auto o = through(gofork::via::command(
+      {"sh", "-c", "exec /usr/bin/env GOFORK_REMOTE=1 \"$0\"", GOFORK_OTHER_BUILD}));
+  auto e = expect_error([&] { gofork::fork<int>(o, "square", 1).get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::protocol) << e.what();
+  EXPECT_NE(std::string(e.what()).find("different build"), std::string::npos) << e.what();
+}
+
+TEST(via_command, a_stream_that_breaks_the_protocol_is_a_protocol_error) {
+  // A hello, then sixteen bytes that are no frame.
+  const auto o = through(gofork::via::command(
+      {"sh", "-c", "printf 'GFH1\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\nGFZ9garbagegarbage'; cat >/dev/null",
+       "sh"}));
+  auto e = expect_error([&] { gofork::fork<int>(o, "square", 1).get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::protocol) << e.what();
+  EXPECT_NE(std::string(e.what()).find("not a gofork stream"), std::string::npos) << e.what();
+}
+
+TEST(via_command, options_that_cannot_apply_remotely_are_refused_by_name) {
+  auto expect_refused = [](gofork::options o, const char* name) {
+    o.via = gofork::via::command({"env"});
+    auto e = expect_error([&] { (void)gofork::fork<int>(o, "square", 1); });
+    EXPECT_EQ(e.kind(), gofork::error_kind::spawn_failed) << e.what();
+    EXPECT_NE(std::string(e.what()).find(std::string("options::") + name), std::string::npos) << e.what();
+  };
+  gofork::options o;
+  o.clone_flags = CLONE_NEWNET;
+  expect_refused(o, "clone_flags");
+  o = {};
+  o.uid = 1;
+  expect_refused(o, "uid");
+  o = {};
+  o.sealed_exe = true;
+  expect_refused(o, "sealed_exe");
+  o = {};
+  o.in = gofork::redirect::file("/dev/null");
+  expect_refused(o, "in");
+  o = {};
+  o.chroot = "/";
+  expect_refused(o, "chroot");
+  gofork::zygote z;
+  o = {};
+  o.via = gofork::via::command({"env"});
+  auto e = expect_error([&] { (void)gofork::fork<int>(z, o, "square", 1); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::spawn_failed) << e.what();
+}
+
+// srun against the suite's one-node Slurm.
+bool slurm_ready() { return std::getenv("GOFORK_TEST_SLURM") != nullptr && std::getenv("SLURM_CONF") != nullptr; }
+gofork::options through_srun() { return through(gofork::via::srun({"--nodes=1", "--ntasks=1", "--quiet"})); }
+
+TEST(via_srun, calls_through_a_slurm_job_step_work_as_local_ones) {
+  if (!slurm_ready()) GTEST_SKIP() << "no local Slurm (" << (std::getenv("GOFORK_TEST_SLURM_WHY") ?: "not started") << ")";
+  expect_calls_work(through_srun());
+  expect_output_is_framed(through_srun());
+}
+
+TEST(via_srun, kill_and_timeout_end_the_job_step) {
+  if (!slurm_ready()) GTEST_SKIP() << "no local Slurm (" << (std::getenv("GOFORK_TEST_SLURM_WHY") ?: "not started") << ")";
+  expect_kill_and_timeout_end_the_far_side(through_srun(), SIGTERM);
+}
+
+TEST(via_srun, sixty_four_mebibytes_cross_each_way) {
+  if (!slurm_ready()) GTEST_SKIP() << "no local Slurm (" << (std::getenv("GOFORK_TEST_SLURM_WHY") ?: "not started") << ")";
+  expect_big_arguments_cross(through_srun());
+}
+
+// ssh to the suite's sshd on 127.0.0.1.
+const char* ssh_options() { return std::getenv("GOFORK_TEST_SSH"); }
+gofork::options through_ssh() {
+  std::vector<std::string> args;
+  std::string all = ssh_options();
+  for (std::size_t at = 0; at < all.size();) {
+    const std::size_t space = std::min(all.find(' ', at), all.size());
+    if (space > at) args.push_back(all.substr(at, space - at));
+    at = space + 1;
+  }
+  return through(gofork::via::ssh("root@127.0.0.1", args));
+}
+
+TEST(via_ssh, calls_over_ssh_work_as_local_ones) {
+  if (ssh_options() == nullptr) GTEST_SKIP() << "no local sshd (" << (std::getenv("GOFORK_TEST_SSH_WHY") ?: "not started") << ")";
+  expect_calls_work(through_ssh());
+  expect_output_is_framed(through_ssh());
+  auto o = through_ssh();
+  o.env["GOFORK_VIA_SETTING"] = "over ssh";
+  EXPECT_EQ(gofork::fork<std::vector<std::string>>(o, "setting", std::string("GOFORK_VIA_SETTING")).get().at(0), "over ssh");
+}
+
+TEST(via_ssh, kill_and_timeout_end_the_remote_process) {
+  if (ssh_options() == nullptr) GTEST_SKIP() << "no local sshd (" << (std::getenv("GOFORK_TEST_SSH_WHY") ?: "not started") << ")";
+  expect_kill_and_timeout_end_the_far_side(through_ssh(), 0);
+}
+
+TEST(via_ssh, sixty_four_mebibytes_cross_each_way) {
+  if (ssh_options() == nullptr) GTEST_SKIP() << "no local sshd (" << (std::getenv("GOFORK_TEST_SSH_WHY") ?: "not started") << ")";
+  expect_big_arguments_cross(through_ssh());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gofork::register_function("square", &square);
+  gofork::register_function("fail_with", &fail_with);
+  gofork::register_function("crash", &crash);
+  gofork::register_function("own_uid", &own_uid);
+  gofork::register_function("echo", &echo);
+  gofork::register_function("size_of", &size_of);
+  gofork::register_function("big", &big);
+  gofork::register_function("chatty", &chatty);
+  gofork::register_function("interfaces", &interfaces);
+  gofork::register_function("setting", &setting);
+  gofork::register_function("report_and_pause", &report_and_pause);
+  gofork::init(argc, argv);
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
