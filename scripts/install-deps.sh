@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages gofork needs, only those missing (through sudo when not root).
 # --test adds what scripts/test.sh needs beyond a build: LLVM 16 (the generator is tested
-# against 14 and 16), pkg-config and make (the Makefile example), dpkg-dev (the .deb).
+# against 14 and 16), pkg-config and make (the Makefile example), dpkg-dev (the .deb), Slurm,
+# munge and OpenSSH (the launcher tests start their own daemons on 127.0.0.1).
 set -euo pipefail
 
 packages=(
@@ -17,6 +18,8 @@ if [ "${1:-}" = "--test" ]; then
     clang-16 libclang-16-dev libclang-cpp16-dev llvm-16-dev  # gofork-gen built against LLVM 16 too
     pkgconf make                                             # examples/makefile
     dpkg-dev                                                 # cpack -G DEB
+    slurmctld slurmd slurm-client munge                      # via::srun against a one-node Slurm (tests/remote/)
+    openssh-server openssh-client                            # via::ssh against a loopback sshd (tests/remote/)
   )
 fi
 

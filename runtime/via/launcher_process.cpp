@@ -169,6 +169,16 @@ void launcher_process::conclude() {
     return;
   }
   if (!tail.empty()) launcher_said = tail;
+  // srun reports a task killed by signal N (its own SIGKILL of the step on a SIGTERM, a time
+  // or memory limit) as exit status 128 + N.
+  if (hello_ && launcher_name == "srun" && status->exited() && status->code() > 128 && status->code() < 128 + 65) {
+    status = exit_status::from_signal(status->code() - 128, false);
+  }
+  // A launcher that catches the signal the caller sent it (ssh exits 255 on SIGTERM) ended the
+  // call because of that signal: say so, as a local child killed by it would.
+  if (sent_signal_ != 0 && status->exited() && (status->code() == 255 || status->code() == 128 + sent_signal_)) {
+    status = exit_status::from_signal(sent_signal_, false);
+  }
   if (!hello_ && !signalled_ && !timed_out && !reply_malformed && !capture_too_large && read_failed == nullptr) {
     const exit_status& st = *status;
     start_failure = "gofork: " + launcher_name + " did not start this program (" +
@@ -209,6 +219,7 @@ bool launcher_process::wait_until(std::optional<clock::time_point> until) {
 void launcher_process::kill(int sig) noexcept {
   if (status) return;
   signalled_ = true;
+  sent_signal_ = sig;
   ::syscall(SYS_pidfd_send_signal, pid_fd.get(), sig, nullptr, 0);
 }
 

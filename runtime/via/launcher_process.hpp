@@ -47,6 +47,7 @@ class launcher_process final : public detail::process_state {
   bool hello_ = false;
   bool ended_ = false;
   bool signalled_ = false;  // the caller (or a time-out) sent the launcher a signal
+  int sent_signal_ = 0;     // the last one
   std::optional<launch_end> end_;
 };
 

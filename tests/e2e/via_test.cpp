@@ -1,6 +1,6 @@
 // Calls through launchers: via::command with real programs (env, setpriv, unshare, sh), and
 // via::srun / via::ssh against the one-node Slurm and the loopback sshd that
-// tests/remote/ starts around this suite (GOFORK_TEST_SLURM, GOFORK_TEST_SSH name them).
+// tests/remote/ starts around this suite (under $GOFORK_TEST_REMOTE_DIR).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -137,7 +138,9 @@ void expect_big_arguments_cross(const gofork::options& o) {
   EXPECT_EQ(gofork::fork<std::string>(o, "big", std::size_t{64} << 20).get().size(), std::size_t{64} << 20);
 }
 
-void expect_kill_and_timeout_end_the_far_side(gofork::options o, int term_signal) {
+// `ended_by`: the signal the error names after a SIGTERM to the launcher (srun kills its step,
+// ssh dies of it itself).
+void expect_kill_and_timeout_end_the_far_side(gofork::options o, const char* ended_by) {
   {
     pid_report report;
     auto p = gofork::fork<void>(o, "report_and_pause", report.path);
@@ -145,7 +148,7 @@ void expect_kill_and_timeout_end_the_far_side(gofork::options o, int term_signal
     p.kill(SIGTERM);
     auto e = expect_error([&] { p.get(); });
     EXPECT_EQ(e.kind(), gofork::error_kind::child_signaled) << e.what();
-    EXPECT_NE(std::string(e.what()).find(term_signal == SIGTERM ? "SIGTERM" : "SIG"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(ended_by), std::string::npos) << e.what();
     pid_report::expect_ends(pid);
   }
   {
@@ -185,7 +188,7 @@ TEST(via_command, setpriv_runs_the_call_as_another_user) {
   if (::geteuid() != 0) GTEST_SKIP() << "setpriv --reuid needs root";
   const auto o = through(gofork::via::command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}));
   EXPECT_EQ(gofork::fork<int>(o, "own_uid").get(), 65534);
-  expect_kill_and_timeout_end_the_far_side(o, SIGTERM);
+  expect_kill_and_timeout_end_the_far_side(o, "SIGTERM");
 }
 
 TEST(via_command, unshare_runs_the_call_in_a_new_network_namespace) {
@@ -255,56 +258,91 @@ TEST(via_command, options_that_cannot_apply_remotely_are_refused_by_name) {
   EXPECT_EQ(e.kind(), gofork::error_kind::spawn_failed) << e.what();
 }
 
+// The daemons tests/remote/ starts around this suite: each leaves, in its directory, a file
+// saying how to reach it, or `why` it could not start.
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+// The contents of DIR/`daemon`/`file`, DIR being $GOFORK_TEST_REMOTE_DIR; empty when absent,
+// with `why` saying why.
+std::string remote_setting(const char* daemon, const char* file, std::string& why) {
+  const char* root = std::getenv("GOFORK_TEST_REMOTE_DIR");
+  if (root == nullptr) {
+    why = "GOFORK_TEST_REMOTE_DIR is not set (run the suite through ctest)";
+    return {};
+  }
+  const std::string dir = std::string(root) + "/" + daemon;
+  std::string value = read_file(dir + "/" + file);
+  if (value.empty()) why = read_file(dir + "/why");
+  if (value.empty() && why.empty()) why = "not started";
+  return value;
+}
+
 // srun against the suite's one-node Slurm.
-bool slurm_ready() { return std::getenv("GOFORK_TEST_SLURM") != nullptr && std::getenv("SLURM_CONF") != nullptr; }
-gofork::options through_srun() { return through(gofork::via::srun({"--nodes=1", "--ntasks=1", "--quiet"})); }
-
-TEST(via_srun, calls_through_a_slurm_job_step_work_as_local_ones) {
-  if (!slurm_ready()) GTEST_SKIP() << "no local Slurm (" << (std::getenv("GOFORK_TEST_SLURM_WHY") ?: "not started") << ")";
-  expect_calls_work(through_srun());
-  expect_output_is_framed(through_srun());
+bool slurm_ready(std::string& why) {
+  const std::string conf = remote_setting("slurm", "ready", why);
+  if (!conf.empty()) ::setenv("SLURM_CONF", conf.c_str(), 1);
+  return !conf.empty();
 }
-
-TEST(via_srun, kill_and_timeout_end_the_job_step) {
-  if (!slurm_ready()) GTEST_SKIP() << "no local Slurm (" << (std::getenv("GOFORK_TEST_SLURM_WHY") ?: "not started") << ")";
-  expect_kill_and_timeout_end_the_far_side(through_srun(), SIGTERM);
-}
-
-TEST(via_srun, sixty_four_mebibytes_cross_each_way) {
-  if (!slurm_ready()) GTEST_SKIP() << "no local Slurm (" << (std::getenv("GOFORK_TEST_SLURM_WHY") ?: "not started") << ")";
-  expect_big_arguments_cross(through_srun());
+gofork::options through_srun() {
+  return through(gofork::via::srun({"--nodes=1", "--ntasks=1", "--oversubscribe", "--quiet"}));
 }
 
 // ssh to the suite's sshd on 127.0.0.1.
-const char* ssh_options() { return std::getenv("GOFORK_TEST_SSH"); }
-gofork::options through_ssh() {
+gofork::options through_ssh(const std::string& options) {
   std::vector<std::string> args;
-  std::string all = ssh_options();
-  for (std::size_t at = 0; at < all.size();) {
-    const std::size_t space = std::min(all.find(' ', at), all.size());
-    if (space > at) args.push_back(all.substr(at, space - at));
+  for (std::size_t at = 0; at < options.size();) {
+    const std::size_t space = std::min(options.find(' ', at), options.size());
+    if (space > at) args.push_back(options.substr(at, space - at));
     at = space + 1;
   }
   return through(gofork::via::ssh("root@127.0.0.1", args));
 }
 
+#define GOFORK_NEEDS_SLURM()                        \
+  std::string why;                                  \
+  if (!slurm_ready(why)) GTEST_SKIP() << "no local Slurm: " << why
+#define GOFORK_NEEDS_SSHD()                                                           \
+  std::string why;                                                                    \
+  const std::string ssh_args = remote_setting("sshd", "ssh-args", why); \
+  if (ssh_args.empty()) GTEST_SKIP() << "no local sshd: " << why
+
+TEST(via_srun, calls_through_a_slurm_job_step_work_as_local_ones) {
+  GOFORK_NEEDS_SLURM();
+  expect_calls_work(through_srun());
+  expect_output_is_framed(through_srun());
+}
+
+TEST(via_srun, kill_and_timeout_end_the_job_step) {
+  GOFORK_NEEDS_SLURM();
+  expect_kill_and_timeout_end_the_far_side(through_srun(), "SIGKILL");
+}
+
+TEST(via_srun, sixty_four_mebibytes_cross_each_way) {
+  GOFORK_NEEDS_SLURM();
+  expect_big_arguments_cross(through_srun());
+}
+
 TEST(via_ssh, calls_over_ssh_work_as_local_ones) {
-  if (ssh_options() == nullptr) GTEST_SKIP() << "no local sshd (" << (std::getenv("GOFORK_TEST_SSH_WHY") ?: "not started") << ")";
-  expect_calls_work(through_ssh());
-  expect_output_is_framed(through_ssh());
-  auto o = through_ssh();
+  GOFORK_NEEDS_SSHD();
+  expect_calls_work(through_ssh(ssh_args));
+  expect_output_is_framed(through_ssh(ssh_args));
+  auto o = through_ssh(ssh_args);
   o.env["GOFORK_VIA_SETTING"] = "over ssh";
   EXPECT_EQ(gofork::fork<std::vector<std::string>>(o, "setting", std::string("GOFORK_VIA_SETTING")).get().at(0), "over ssh");
 }
 
 TEST(via_ssh, kill_and_timeout_end_the_remote_process) {
-  if (ssh_options() == nullptr) GTEST_SKIP() << "no local sshd (" << (std::getenv("GOFORK_TEST_SSH_WHY") ?: "not started") << ")";
-  expect_kill_and_timeout_end_the_far_side(through_ssh(), 0);
+  GOFORK_NEEDS_SSHD();
+  expect_kill_and_timeout_end_the_far_side(through_ssh(ssh_args), "SIGTERM");
 }
 
 TEST(via_ssh, sixty_four_mebibytes_cross_each_way) {
-  if (ssh_options() == nullptr) GTEST_SKIP() << "no local sshd (" << (std::getenv("GOFORK_TEST_SSH_WHY") ?: "not started") << ")";
-  expect_big_arguments_cross(through_ssh());
+  GOFORK_NEEDS_SSHD();
+  expect_big_arguments_cross(through_ssh(ssh_args));
 }
 
 }  // namespace
