@@ -2,7 +2,7 @@
 // run, interleaved with it (one baseline run, one subject run, in alternating order, per round)
 // so both see the same machine load; the medians are compared.
 //
-//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd|pool|pool_big|zygote ...]
+//   gofork_bench [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd|pool|pool_big|zygote|via ...]
 //
 //   empty    an empty call vs. a bare posix_spawn re-exec that exits at the top of main
 //   rss      the empty call with 1 GiB of touched parent memory vs. without; fork()+exec for reference
@@ -16,6 +16,7 @@
 //   gofork_bench --profile-echo N | --profile-pipe-echo N   N echo calls only, for perf stat/record
 //   pool     a warm pool call vs. a socketpair round trip; 8 threads on 2 workers; 64 MiB via a worker
 //   zygote   a call forked from a zygote vs. fork()+_exit; vs. one-off; 1 GiB parent; 8 threads
+//   via      a call through srun / ssh vs. the launcher running /bin/true (needs the daemons)
 //   high_fd  the empty call with an inheritable descriptor as high as RLIMIT_NOFILE allows vs. without
 #include <dirent.h>
 #include <fcntl.h>
@@ -739,6 +740,73 @@ void bench_high_fd(const config& c) {
 
 }  // namespace
 
+// 10. Launchers: a call through srun and through ssh against the same launcher running
+// /bin/true, interleaved. Needs a Slurm (SLURM_CONF set, srun in PATH) or an ssh destination
+// (GOFORK_BENCH_SSH="host [ssh options...]", e.g. the tests' sshd: tests/remote/sshd-local.sh);
+// each is skipped, saying so, without one.
+extern "C" char** environ;
+void run_to_end(std::vector<std::string> argv) {
+  std::vector<char*> pointers;
+  for (std::string& a : argv) pointers.push_back(a.data());
+  pointers.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int err = ::posix_spawnp(&pid, pointers[0], &actions, nullptr, pointers.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (err != 0) throw std::runtime_error("posix_spawnp " + argv[0] + ": " + std::strerror(err));
+  check_exit(pid, argv[0].c_str());
+}
+
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t space = std::min(text.find(' ', at), text.size());
+    if (space > at) out.push_back(text.substr(at, space - at));
+    at = space + 1;
+  }
+  return out;
+}
+
+void bench_via(const config& c) {
+  if (std::getenv("SLURM_CONF") == nullptr) {
+    std::printf("via_srun: skipped (no SLURM_CONF: start a Slurm, e.g. tests/remote/slurm-local.sh start DIR)\n");
+  } else {
+    const std::vector<std::string> args = {"--nodes=1", "--ntasks=1", "--oversubscribe", "--quiet"};
+    gofork::options o;
+    o.via = gofork::via::srun(args);
+    std::vector<std::string> bare = {"srun"};
+    bare.insert(bare.end(), args.begin(), args.end());
+    bare.push_back("/bin/true");
+    auto call = [&] { gofork::fork<void>(o, "empty").get(); };
+    call();
+    run_to_end(bare);
+    auto [base, sub] = interleave(rounds(c, 20), [&] { run_to_end(bare); }, call);
+    report(c, {"via_srun", "an empty call through srun", "srun /bin/true", "ms", sub * 1e3, base * 1e3, 1.3, false, ""});
+  }
+  const char* ssh = std::getenv("GOFORK_BENCH_SSH");
+  if (ssh == nullptr) {
+    std::printf("via_ssh: skipped (no GOFORK_BENCH_SSH=\"host [ssh options]\")\n");
+    return;
+  }
+  std::vector<std::string> args = words(ssh);
+  const std::string host = args.front();
+  args.erase(args.begin());
+  gofork::options o;
+  o.via = gofork::via::ssh(host, args);
+  std::vector<std::string> bare = {"ssh", "-T", "-o", "BatchMode=yes"};
+  bare.insert(bare.end(), args.begin(), args.end());
+  bare.push_back(host);
+  bare.push_back("true");
+  auto call = [&] { gofork::fork<void>(o, "empty").get(); };
+  call();
+  run_to_end(bare);
+  auto [base, sub] = interleave(rounds(c, 12), [&] { run_to_end(bare); }, call);
+  report(c, {"via_ssh", "an empty call through ssh", "ssh host true", "ms", sub * 1e3, base * 1e3, 1.3, false, ""});
+}
+
 int main(int argc, char** argv) {
   // Baseline children: before anything else, as the floor of a re-exec design must be.
   if (argc > 1 && std::strcmp(argv[1], "--exit-now") == 0) ::_exit(0);
@@ -762,7 +830,7 @@ int main(int argc, char** argv) {
     } else if (a == "--csv" && i + 1 < argc) {
       c.csv = argv[++i];
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd|pool|pool_big|zygote ...]\n", argv[0]);
+      std::printf("usage: %s [--quick] [--csv FILE] [empty|rss|threads|args|echo|decode|decode_bytes|high_fd|pool|pool_big|zygote|via ...]\n", argv[0]);
       return 0;
     } else {
       chosen.push_back(a);
@@ -771,7 +839,7 @@ int main(int argc, char** argv) {
   const std::vector<std::pair<std::string, void (*)(const config&)>> all = {
       {"empty", bench_empty}, {"rss", bench_rss},   {"threads", bench_threads},
       {"args", bench_args},   {"echo", bench_echo}, {"decode", bench_decode}, {"decode_bytes", bench_decode_bytes},
-      {"high_fd", bench_high_fd}, {"pool", bench_pool}, {"pool_big", bench_pool_big}, {"zygote", bench_zygote}};
+      {"high_fd", bench_high_fd}, {"pool", bench_pool}, {"pool_big", bench_pool_big}, {"zygote", bench_zygote}, {"via", bench_via}};
   std::set<std::string> known;
   for (const auto& b : all) known.insert(b.first);
   for (const auto& name : chosen) {
