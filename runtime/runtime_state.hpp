@@ -9,6 +9,7 @@
 #include <string>
 
 #include <gofork/detail/registry.hpp>
+#include <gofork/exit_status.hpp>
 #include <gofork/options.hpp>
 
 namespace gofork::runtime {
@@ -51,6 +52,11 @@ int sealed_exe_fd() noexcept;
 // Waits for and reaps the child behind `pidfd` (waitid P_PIDFD, __WALL: exit signal 0 or not),
 // retrying on EINTR. Returns 0, or the errno of the failure (ECHILD: someone else reaped it).
 int reap_pidfd(int pidfd, siginfo_t& info) noexcept;
+// How the process reap_pidfd reaped ended.
+inline exit_status reaped_status(const siginfo_t& info) noexcept {
+  return info.si_code == CLD_EXITED ? exit_status::from_exit(info.si_status)
+                                    : exit_status::from_signal(info.si_status, info.si_code == CLD_DUMPED);
+}
 
 // Moves `fd` to a number above 2 (a closed stdin can hand out 0), keeping close-on-exec.
 // Returns the new descriptor, or -1 with errno set.

@@ -65,6 +65,14 @@ std::string encode_request_prefix(const nonce& n, std::string_view function_id, 
   return out;
 }
 
+std::optional<std::uint64_t> request_frame_size(std::string_view header) {
+  if (header.size() < request_header_size || std::memcmp(header.data(), "GFQ1", 4) != 0) return std::nullopt;
+  const auto id_size = get<std::uint32_t>(header.data() + 24);
+  const auto arguments_size = get<std::uint64_t>(header.data() + 32);
+  if (id_size == 0 || id_size > max_function_id_size || arguments_size > (std::uint64_t{1} << 40)) return std::nullopt;
+  return request_header_size + id_size + arguments_size;
+}
+
 std::optional<request_view> parse_request(std::string_view bytes, std::string& why) {
   if (bytes.size() < request_header_size) {
     why = "request frame is truncated (" + std::to_string(bytes.size()) + " bytes)";

@@ -75,6 +75,9 @@ struct request_view {
   std::uint32_t flags = 0;
   int executable_fd = -1;  // the parent's executable, inherited for the child's own launches
 };
+// From a request frame's first request_header_size bytes, for a reader of a stream (the far
+// side of a launcher): the whole frame's size, or std::nullopt when they are no request header.
+std::optional<std::uint64_t> request_frame_size(std::string_view header);
 // std::nullopt with `why` set when `bytes` does not start with one well-formed request (what
 // follows the request, the padding of its buffer, is ignored).
 std::optional<request_view> parse_request(std::string_view bytes, std::string& why);

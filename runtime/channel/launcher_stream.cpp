@@ -48,6 +48,13 @@ std::string encode_settings_frame(const remote_settings& s) {
   return out + body;
 }
 
+std::optional<std::uint64_t> settings_size(std::string_view header) {
+  if (header.size() < stream_header_size || std::memcmp(header.data(), settings_magic, 4) != 0) return std::nullopt;
+  const auto size = get<std::uint64_t>(header.data() + 8);
+  if (size > max_settings_size) return std::nullopt;
+  return size;
+}
+
 std::optional<remote_settings> parse_settings(std::string_view bytes) {
   try {
     auto [env, clear_env, cwd, argv, max_result] = detail::decode_value<settings_tuple>(bytes);
@@ -89,12 +96,5 @@ std::optional<launch_end> parse_end(std::uint32_t aux, std::string_view payload)
   return e;
 }
 
-std::optional<std::uint64_t> request_frame_size(std::string_view header) {
-  if (header.size() < request_header_size || std::memcmp(header.data(), "GFQ1", 4) != 0) return std::nullopt;
-  const auto id_size = get<std::uint32_t>(header.data() + 24);
-  const auto arguments_size = get<std::uint64_t>(header.data() + 32);
-  if (id_size == 0 || id_size > max_function_id_size || arguments_size > (std::uint64_t{1} << 40)) return std::nullopt;
-  return request_header_size + id_size + arguments_size;
-}
 
 }  // namespace gofork::runtime

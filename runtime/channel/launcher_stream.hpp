@@ -50,6 +50,9 @@ struct remote_settings {
   std::uint64_t max_result_bytes = 0;
 };
 std::string encode_settings_frame(const remote_settings& s);
+// From the frame's first stream_header_size bytes: the payload's size, or std::nullopt when
+// they are no settings header or announce more than max_settings_size.
+std::optional<std::uint64_t> settings_size(std::string_view header);
 // `bytes` is the frame's payload. std::nullopt when it does not decode.
 std::optional<remote_settings> parse_settings(std::string_view bytes);
 inline constexpr std::size_t max_settings_size = std::size_t{16} << 20;
@@ -71,9 +74,5 @@ struct launch_end {
 };
 std::string encode_end_frame(const launch_end& e);
 std::optional<launch_end> parse_end(std::uint32_t aux, std::string_view payload);
-
-// From a request frame's first request_header_size bytes: the whole frame's size, or
-// std::nullopt when they are not a request header.
-std::optional<std::uint64_t> request_frame_size(std::string_view header);
 
 }  // namespace gofork::runtime

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <string_view>
 
 namespace gofork::runtime {
 
@@ -32,6 +33,12 @@ bool write_all(iovec* parts, std::size_t count, WriteSome write_some) noexcept {
     }
   }
   return true;
+}
+
+// All of `bytes` to a pipe or file with write(2); false when a write fails (EPIPE, say).
+inline bool write_all(int fd, std::string_view bytes) noexcept {
+  iovec part{const_cast<char*>(bytes.data()), bytes.size()};
+  return write_all(&part, 1, [fd](iovec* next, std::size_t count) { return ::writev(fd, next, static_cast<int>(count)); });
 }
 
 }  // namespace gofork::runtime

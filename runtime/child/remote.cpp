@@ -21,6 +21,7 @@
 #include <gofork/error.hpp>
 
 #include "channel/launcher_stream.hpp"
+#include "channel/write_all.hpp"
 #include "child/child.hpp"
 #include "process/child_process.hpp"
 #include "runtime_state.hpp"
@@ -31,16 +32,6 @@ namespace {
 // The signals a launcher forwards (srun: TERM, INT, HUP, QUIT, USR1, USR2), passed on to the
 // function's process; SIGPIPE is blocked so a lost caller is an EPIPE, not our death.
 constexpr int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
-bool write_fully(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 // Exactly `size` bytes from stdin appended to `out`, growing it only as the bytes come (a
 // header may lie about the size); false at end of file or on an error.
@@ -62,7 +53,7 @@ class remote_call {
 
   [[noreturn]] void finish(launch_end e) {
     e.call_nonce = nonce_;
-    write_fully(stream_, encode_end_frame(e));
+    write_all(stream_, encode_end_frame(e));
     ::_exit(0);
   }
   [[noreturn]] void refuse(const std::string& why) {
@@ -75,7 +66,7 @@ class remote_call {
   }
 
   void serve() {
-    if (!write_fully(stream_, encode_stream_frame(stream_tag::hello, 0,
+    if (!write_all(stream_, encode_stream_frame(stream_tag::hello, 0,
                                                   std::string_view(reinterpret_cast<const char*>(own_build_id().data()),
                                                                    own_build_id().size())))) {
       ::_exit(exit_channel_lost);
@@ -95,13 +86,10 @@ class remote_call {
     }
     std::string settings_frame;
     if (!read_fully(settings_frame, stream_header_size)) ::_exit(exit_channel_lost);
-    std::uint64_t settings_size = 0;
-    if (settings_frame.compare(0, 4, "GFS1") == 0) std::memcpy(&settings_size, settings_frame.data() + 8, 8);
-    if (settings_frame.compare(0, 4, "GFS1") != 0 || settings_size > max_settings_size) {
-      refuse("the request is not followed by its settings");
-    }
+    const std::optional<std::uint64_t> settings_bytes_size = settings_size(settings_frame);
+    if (!settings_bytes_size) refuse("the request is not followed by its settings");
     std::string settings_bytes;
-    if (!read_fully(settings_bytes, settings_size)) ::_exit(exit_channel_lost);
+    if (!read_fully(settings_bytes, *settings_bytes_size)) ::_exit(exit_channel_lost);
     const std::optional<remote_settings> settings = parse_settings(settings_bytes);
     if (!settings) refuse("the call's settings do not decode");
     run(*parsed, *settings);
@@ -191,7 +179,7 @@ class remote_call {
     std::string& out = child.captured[1];
     for (std::size_t at = 0; at < out.size(); at += max_output_frame) {
       const std::string_view part = std::string_view(out).substr(at, max_output_frame);
-      if (!write_fully(stream_, encode_stream_frame(stream_tag::output, 0, part))) {
+      if (!write_all(stream_, encode_stream_frame(stream_tag::output, 0, part))) {
         child.kill(SIGKILL);
         child.wait_until(std::nullopt);
         ::_exit(exit_channel_lost);

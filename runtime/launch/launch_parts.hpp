@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include <gofork/detail/process_state.hpp>
 #include <gofork/options.hpp>
@@ -25,6 +27,14 @@ runtime::request_lease make_request(const runtime::nonce& n, const char* functio
 // A descriptor to install as the child's fd `target`, or an empty one for "inherit". For a
 // capture, `parent_end` receives the pipe's read end.
 runtime::unique_fd stdio_source(const redirect& r, int target, runtime::unique_fd& parent_end);
+
+// Flushes this process's stdio, so what it wrote before a launch comes out before the child's.
+void flush_before_launch();
+// The soft RLIMIT_NOFILE (at most 2^20): how far a child's descriptor sweep walks without
+// close_range or /proc.
+unsigned long descriptor_limit();
+// argv/envp for exec: pointers into `strings`, null-terminated.
+std::vector<char*> pointers(std::vector<std::string>& strings);
 
 // Gives a started child's record what the call's reading and reaping need: our channel end,
 // the child's (held until the reap), the request, the captured streams' read ends, the limits

@@ -113,6 +113,28 @@ unique_fd stdio_source(const redirect& r, int target, unique_fd& parent_end) {
   return unique_fd();
 }
 
+void flush_before_launch() {
+  // Output the parent wrote before the launch should come out before the child's.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(stdout);
+  std::fflush(stderr);
+}
+
+unsigned long descriptor_limit() {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  return std::min<unsigned long>(limit.rlim_cur, 1ul << 20);
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 void hold_call(runtime::child_process& state, const options& opts, unique_fd channel, unique_fd child_end,
                runtime::request_lease request, unique_fd (&captured)[3]) {
   state.channel = std::move(channel);
@@ -131,14 +153,6 @@ using runtime::clone_child;
 using runtime::launched;
 using runtime::on_spawner_thread;
 using runtime::writes_id_maps;
-
-std::vector<char*> pointers(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (std::string& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
 
 // The child's environment: pointers to the parent's own entries, then the overrides and the
 // marker, whose text lives in `own`. With `copy_inherited` the parent's entries are copied into
@@ -201,11 +215,7 @@ process_state_ptr one_off::start(const runtime::call& c) {
                 "launcher starts one-off calls");
   }
 
-  // Output the parent wrote before the launch should come out before the child's.
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(stdout);
-  std::fflush(stderr);
+  flush_before_launch();
 
   const int exe_fd = opts.sealed_exe ? runtime::sealed_exe_fd() : runtime::self_exe_fd();
   if (exe_fd < 0 && opts.sealed_exe) fail("sealed copy of the executable", rt.sealed_errno);
@@ -253,11 +263,7 @@ process_state_ptr one_off::start(const runtime::call& c) {
   plan.keep[0] = child_end.get();
   plan.keep[1] = request.fd();
   plan.keep[2] = exe_fd;
-  {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    plan.descriptor_limit = std::min<unsigned long>(limit.rlim_cur, 1ul << 20);
-  }
+  plan.descriptor_limit = descriptor_limit();
   std::sort(std::begin(plan.keep), std::end(plan.keep));
   plan.new_session = opts.setsid;
   plan.set_pgid = opts.pgid.has_value();

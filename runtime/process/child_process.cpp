@@ -124,11 +124,7 @@ void reap(child_process& s) {
                                           " was taken by another waiter (" + std::strerror(wait_errno) +
                                           "; this kernel keeps no copy of it)");
   }
-  if (info.si_code == CLD_EXITED) {
-    s.status = exit_status::from_exit(info.si_status);
-  } else {
-    s.status = exit_status::from_signal(info.si_status, info.si_code == CLD_DUMPED);
-  }
+  s.status = reaped_status(info);
 }
 
 }  // namespace

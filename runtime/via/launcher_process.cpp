@@ -18,6 +18,7 @@
 
 #include <gofork/detail/codec.hpp>
 
+#include "channel/write_all.hpp"
 #include "process/reply_reader.hpp"
 #include "runtime_state.hpp"
 
@@ -26,15 +27,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 constexpr std::size_t tail_size = 2048;
-
-void write_fully(int fd, std::string_view bytes) noexcept {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // the destination is gone: the output is lost, the call goes on
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
 
 }  // namespace
 
@@ -83,34 +75,33 @@ void launcher_process::take_in() {
   if (!errors.empty()) {
     err_tail_ += errors;
     if (err_tail_.size() > tail_size) err_tail_.erase(0, err_tail_.size() - tail_size);
-    if (capture_err) {
-      captured[2] += errors;
-      if (captured[2].size() > max_captured_bytes && !capture_too_large) {
-        launcher_err.reset();
-        give_up_on(*this, capture_too_large);
-      }
-    } else if (err_fd || inherit_err) {
-      write_fully(inherit_err ? 2 : err_fd.get(), errors);
+    pass_on(2, errors);
+  }
+}
+
+// The child's stdout (1) or the launcher's stderr (2) to where the options say: captured (up
+// to max_captured_bytes), written to a descriptor, or dropped.
+void launcher_process::pass_on(int stream, std::string_view bytes) {
+  const stream_route& r = route[stream];
+  if (r.capture) {
+    captured[stream].append(bytes);
+    if (captured[stream].size() > max_captured_bytes && !capture_too_large) {
+      if (stream == 2) launcher_err.reset();
+      give_up_on(*this, capture_too_large);
     }
+  } else if (r.fd || r.inherit) {
+    write_all(r.inherit ? stream : r.fd.get(), bytes);  // a destination gone loses the output only
   }
 }
 
 // Frames out of the stream bytes, as far as they are whole.
 void launcher_process::take_stream() {
-  auto deliver = [this](std::string_view bytes) {
-    if (capture_out) {
-      captured[1].append(bytes);
-      if (captured[1].size() > max_captured_bytes && !capture_too_large) give_up_on(*this, capture_too_large);
-    } else if (out_fd || inherit_out) {
-      write_fully(inherit_out ? 1 : out_fd.get(), bytes);
-    }
-  };
   while (!ended_ && !reply_malformed && !capture_too_large) {
     if (!hello_) {
       // What comes before the hello is not ours (a login shell's greeting, say): it is output.
       const std::size_t at = stream_.find("GFH1");
       const std::size_t junk = at != std::string::npos ? at : stream_.size() - std::min<std::size_t>(stream_.size(), 3);
-      deliver(std::string_view(stream_).substr(0, junk));
+      pass_on(1, std::string_view(stream_).substr(0, junk));
       stream_.erase(0, junk);
     }
     if (stream_.size() < stream_header_size) return;
@@ -136,7 +127,7 @@ void launcher_process::take_stream() {
     } else if (!hello_) {
       return broken("the stream does not start with a hello");
     } else if (h->tag == stream_tag::output) {
-      deliver(payload);
+      pass_on(1, payload);
     } else {
       end_ = parse_end(h->aux, payload);
       if (!end_) return broken("the end frame does not decode");
@@ -204,8 +195,7 @@ bool launcher_process::wait_until(std::optional<clock::time_point> until) {
       siginfo_t info{};
       const int err = reap_pidfd(pid_fd.get(), info);
       if (err != 0) throw std::system_error(err, std::generic_category(), "gofork: reaping the launcher");
-      status = info.si_code == CLD_EXITED ? exit_status::from_exit(info.si_status)
-                                          : exit_status::from_signal(info.si_status, info.si_code == CLD_DUMPED);
+      status = reaped_status(info);
       to_launcher.reset();
       conclude();
       return true;

@@ -29,16 +29,19 @@ class launcher_process final : public detail::process_state {
   unique_fd to_launcher;    // its stdin: the request, then held open (closing it ends the call)
   unique_fd from_launcher;  // its stdout: stream frames
   unique_fd launcher_err;   // its stderr: the child's and the launcher's own messages
-  // Where the child's stdout and the launcher's stderr go: a descriptor, or -1 with
-  // `capture_*` (into captured[]) or neither (dropped).
-  unique_fd out_fd, err_fd;
-  bool inherit_out = false, inherit_err = false;
-  bool capture_out = false, capture_err = false;
+  // Where the child's stdout ([1]) and the launcher's stderr ([2]) go: our own stream of that
+  // number, a descriptor, captured[], or (none set) nowhere.
+  struct stream_route {
+    bool inherit = false;
+    unique_fd fd;
+    bool capture = false;
+  };
+  stream_route route[3];
 
  private:
   void take_in();
   void take_stream();
-  void take_errors();
+  void pass_on(int stream, std::string_view bytes);
   void conclude();
   void broken(const char* why) noexcept;
 

@@ -10,10 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -154,13 +152,6 @@ std::vector<std::string> launcher_argv(const via::launcher& l, const std::string
   return argv;
 }
 
-std::vector<char*> pointers(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (std::string& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
 struct pipe_pair {
   unique_fd read_end, write_end;
 };
@@ -172,13 +163,14 @@ pipe_pair make_pipe(const char* what) {
 }
 
 // Where the child's stdout or the launcher's stderr goes on this side.
-void route(const redirect& r, int stream, unique_fd& fd, bool& inherit, bool& capture) {
+void route(const redirect& r, int stream, launcher_process::stream_route& to) {
+  unique_fd& fd = to.fd;
   switch (r.type()) {
     case redirect::kind::inherit:
-      inherit = true;
+      to.inherit = true;
       break;
     case redirect::kind::capture:
-      capture = true;
+      to.capture = true;
       break;
     case redirect::kind::null:
       break;
@@ -207,10 +199,7 @@ detail::process_state_ptr launcher_site_impl::start(const call& c) {
   }
   check_remote_options(opts, c.serve_calls || c.serve_forks);
   if (opts.pdeathsig < 0 || opts.pdeathsig >= NSIG) fail("pdeathsig is not a signal number", EINVAL);
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(stdout);
-  std::fflush(stderr);
+  detail::flush_before_launch();
 
   std::unique_ptr<launcher_process> s(new launcher_process);
   s->launcher_name = opts.via.type() == via::launcher::kind::command ? opts.via.arguments()[0] : launcher_label(opts.via);
@@ -230,8 +219,8 @@ detail::process_state_ptr launcher_site_impl::start(const call& c) {
   settings.max_result_bytes = opts.max_result_bytes;
   std::string settings_frame = encode_settings_frame(settings);
 
-  route(opts.out, 1, s->out_fd, s->inherit_out, s->capture_out);
-  route(opts.err, 2, s->err_fd, s->inherit_err, s->capture_err);
+  route(opts.out, 1, s->route[1]);
+  route(opts.err, 2, s->route[2]);
 
   std::vector<std::string> argv_strings = launcher_argv(opts.via, own_path());
   const std::string program = find_program(argv_strings[0]);
@@ -242,8 +231,8 @@ detail::process_state_ptr launcher_site_impl::start(const call& c) {
     if (name == marker_variable || name == remote_marker_variable) continue;
     env_strings.emplace_back(entry);
   }
-  std::vector<char*> argv = pointers(argv_strings);
-  std::vector<char*> envp = pointers(env_strings);
+  std::vector<char*> argv = detail::pointers(argv_strings);
+  std::vector<char*> envp = detail::pointers(env_strings);
 
   pipe_pair in = make_pipe("pipe for the launcher's stdin");
   pipe_pair out = make_pipe("pipe for the launcher's stdout");
@@ -259,11 +248,7 @@ detail::process_state_ptr launcher_site_impl::start(const call& c) {
   plan.stdio[0] = in.read_end.get();
   plan.stdio[1] = out.write_end.get();
   plan.stdio[2] = err.write_end.get();
-  {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    plan.descriptor_limit = std::min<unsigned long>(limit.rlim_cur, 1ul << 20);
-  }
+  plan.descriptor_limit = detail::descriptor_limit();
   plan.pdeathsig = opts.pdeathsig;
   plan.expected_parent = ::getpid();
   launched child = opts.pdeathsig != 0 ? on_spawner_thread([&] { return clone_child(plan, opts, false); })

@@ -20,7 +20,6 @@
 #include <cstring>
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -257,11 +256,7 @@ process_state_ptr zygote_state::start(const runtime::call& c) {
   plan.unshare_flags = opts.clone_flags;
   const std::string message = runtime::encode_fork_request(plan, static_cast<std::uint32_t>(passed.size()));
 
-  // Output written before the call should come out before the child's.
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(stdout);
-  std::fflush(stderr);
+  detail::flush_before_launch();
 
   std::string answer(runtime::fork_header_size, '\0');
   std::string stage;
