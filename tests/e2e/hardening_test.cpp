@@ -488,7 +488,7 @@ TEST_F(hardening, concurrent_launches_while_descriptors_appear) {
   std::vector<std::thread> launchers;
   for (int t = 0; t < 2; ++t) {
     launchers.emplace_back([&] {
-      for (int i = 0; i < 1000; ++i) {
+      for (int i = 0; i < gofork_test::scaled(1000); ++i) {
         auto fds = gofork::fork<std::vector<int>>("descriptors").get();
         bool ok = fds.size() <= 5;
         for (int fd : fds) ok = ok && fd >= 0;
@@ -499,7 +499,7 @@ TEST_F(hardening, concurrent_launches_while_descriptors_appear) {
   for (auto& l : launchers) l.join();
   stop = true;
   churn.join();
-  EXPECT_EQ(clean.load(), 2000);
+  EXPECT_EQ(clean.load(), 2 * gofork_test::scaled(1000));
 }
 
 // T28: a parent whose standard streams are closed still launches; the channel stays above 2.
@@ -573,13 +573,14 @@ TEST_F(hardening, host_reapers_cannot_steal_exit_statuses) {
       action.sa_handler = SIG_IGN;
     }
     ::sigaction(SIGCHLD, &action, &old);
+    const int launches = gofork_test::scaled(1000);
     int exact = 0;
-    for (int i = 0; i < 1000; ++i) {
+    for (int i = 0; i < launches; ++i) {
       int code = static_cast<int>(rng() % 256);
       exact += gofork::fork("exit_with", code).wait().code() == code;
     }
     ::sigaction(SIGCHLD, &old, nullptr);
-    EXPECT_EQ(exact, 1000) << (variant == 0 ? "waitpid(-1) handler" : "SIGCHLD ignored");
+    EXPECT_EQ(exact, launches) << (variant == 0 ? "waitpid(-1) handler" : "SIGCHLD ignored");
   }
   std::printf("the host's handler reaped %d of the children first\n", static_cast<int>(reaped_by_host));
 }
@@ -593,8 +594,9 @@ TEST_F(hardening, a_signal_storm_interrupts_nothing) {
     ::sigaction(sig, &action, &old);
     itimerval every_ms{{0, 1000}, {0, 1000}};
     ::setitimer(timer, &every_ms, nullptr);
+    const int launches = gofork_test::scaled(1000);
     int correct = 0;
-    for (int i = 0; i < 1000; ++i) {
+    for (int i = 0; i < launches; ++i) {
       try {
         correct += gofork::fork<int>("twice", i).get() == 2 * i;
       } catch (const std::exception& e) {
@@ -604,7 +606,7 @@ TEST_F(hardening, a_signal_storm_interrupts_nothing) {
     itimerval off{};
     ::setitimer(timer, &off, nullptr);
     ::sigaction(sig, &old, nullptr);
-    EXPECT_EQ(correct, 1000) << (sig == SIGALRM ? "ITIMER_REAL" : "ITIMER_PROF");
+    EXPECT_EQ(correct, launches) << (sig == SIGALRM ? "ITIMER_REAL" : "ITIMER_PROF");
   }
 }
 
@@ -1012,10 +1014,10 @@ long resident_bytes() {
   return resident * ::sysconf(_SC_PAGESIZE);
 }
 
-// T37: 10,000 launches from 8 threads; nothing fails and nothing is left behind.
+// T37: 10,000 launches from 8 threads (2,000 in a sanitizer build); nothing fails and nothing is left behind.
 TEST_F(hardening, stress_ten_thousand_launches_from_eight_threads) {
   const char* env = std::getenv("GOFORK_STRESS_LAUNCHES");
-  const int total = env ? std::atoi(env) : 10000;
+  const int total = env ? std::atoi(env) : gofork_test::scaled(10000);
   const int tmp_before = count_tmp_entries();
   const long rss_before = resident_bytes();
   std::atomic<int> correct{0};

@@ -299,7 +299,11 @@ gofork::options through_ssh(const std::string& options) {
     if (space > at) args.push_back(options.substr(at, space - at));
     at = space + 1;
   }
-  return through(gofork::via::ssh("root@127.0.0.1", args));
+  gofork::options o = through(gofork::via::ssh("root@127.0.0.1", args));
+  // ssh forwards no environment: a sanitizer build's child must still leave SIGSEGV to the kernel.
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"})
+    if (const char* value = std::getenv(name)) o.env[name] = value;
+  return o;
 }
 
 #define GOFORK_NEEDS_SLURM()                        \

@@ -30,13 +30,8 @@ extern char** environ;
 
 namespace {
 
-// The release build makes all 10,000 launches; a sanitizer build, where each costs ten times
-// as much, the same pattern over 2,000 (CI time), still from 8 threads with some crashing.
-#ifdef GOFORK_SANITIZED
-constexpr int launches_per_thread = 250;
-#else
-constexpr int launches_per_thread = 1250;
-#endif
+// The release build makes all 10,000 launches, a sanitizer build 2,000 (gofork_test::scaled).
+constexpr int launches_per_thread = gofork_test::scaled(1250);
 
 using gofork_test::expect_error;
 using gofork_test::expect_no_children;
