@@ -17,6 +17,7 @@
 #include <gofork/exit_status.hpp>
 #include <gofork/init.hpp>
 #include <gofork/options.hpp>
+#include <gofork/async.hpp>
 #include <gofork/pool.hpp>
 #include <gofork/process.hpp>
 #include <gofork/request_buffers.hpp>

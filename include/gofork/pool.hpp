@@ -139,6 +139,7 @@ class future {
   bool valid() const noexcept { return state_ != nullptr; }
 
  private:
+  friend struct detail::handle_access;
   detail::process_state& checked() const {
     if (!state_) throw std::logic_error("gofork::future: the handle is empty (moved from)");
     return *state_;

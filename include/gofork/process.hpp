@@ -103,6 +103,7 @@ class process {
   bool valid() const noexcept { return state_ != nullptr; }
 
  private:
+  friend struct detail::handle_access;
   detail::process_state& checked() const {
     if (!state_) throw std::logic_error("gofork::process: the handle is empty (detached or moved from)");
     return *state_;

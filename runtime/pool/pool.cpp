@@ -10,6 +10,8 @@
 #include <gofork/pool.hpp>
 
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -28,6 +30,7 @@
 #include "channel/request_pool.hpp"
 #include "pool/worker.hpp"
 #include "process/process_state.hpp"
+#include "unique_fd.hpp"
 
 namespace gofork::detail {
 namespace {
@@ -123,6 +126,14 @@ struct pool_job {
   bool owner_waiting = false;  // under `mutex`: its owner waits in get() or wait(), and reads a sent reply itself
   bool cancelled = false;  // under the pool's mutex
   pool_state* pool = nullptr;
+  // Under `mutex`: an eventfd, made when a waiter polls this call (async.hpp), written whenever
+  // `done` or `claimable` becomes true.
+  runtime::unique_fd ended_signal;
+  void signal_progress() {
+    if (!ended_signal) return;
+    const std::uint64_t one = 1;
+    (void)!::write(ended_signal.get(), &one, sizeof one);
+  }
 };
 
 namespace {
@@ -146,6 +157,7 @@ class pooled_call final : public process_state {
   }
   int pidfd() const noexcept override { return -1; }  // a worker's pidfd is the pool's
   bool wait_until(std::optional<clock::time_point> until) override {
+    consume_progress_signal();
     // A wait without a limit reads the reply itself whenever it can; one with a limit never
     // blocks on it, so the worker's driver reads it.
     struct waiting {
@@ -187,8 +199,22 @@ class pooled_call final : public process_state {
     if (!ended()) job_->pool->cancel(job_);
   }
   void abandon() noexcept override {}
+  void progress_fds(int (&fds)[4]) noexcept override {
+    fds[0] = fds[1] = fds[2] = fds[3] = -1;
+    std::lock_guard<std::mutex> lock(job_->mutex);
+    if (!job_->ended_signal) {
+      job_->ended_signal = runtime::unique_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+      if (job_->done || job_->claimable) job_->signal_progress();
+    }
+    fds[0] = job_->ended_signal ? job_->ended_signal.get() : -1;
+  }
 
  private:
+  void consume_progress_signal() {
+    std::lock_guard<std::mutex> lock(job_->mutex);
+    std::uint64_t count = 0;
+    if (job_->ended_signal) (void)!::read(job_->ended_signal.get(), &count, sizeof count);
+  }
   bool ended() const {
     std::lock_guard<std::mutex> lock(job_->mutex);
     return job_->done;
@@ -513,6 +539,7 @@ void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
   }
   std::lock_guard<std::mutex> lock(next->mutex);
   next->claimable = true;
+  next->signal_progress();
   next->ended.notify_all();
 }
 
@@ -549,6 +576,7 @@ void pool_state::replace(slot& s, std::uint64_t pool_stats::*reason) {
 void pool_state::finish(pool_job& job) {
   std::lock_guard<std::mutex> lock(job.mutex);
   job.done = true;
+  job.signal_progress();
   job.ended.notify_all();
 }
 

@@ -14,6 +14,12 @@ class child_process final : public detail::process_state {
   bool wait_until(std::optional<clock::time_point> until) override;
   void kill(int sig) noexcept override;
   void abandon() noexcept override;
+  void progress_fds(int (&fds)[4]) noexcept override {
+    fds[0] = pid_fd.get();
+    fds[1] = channel ? channel.get() : -1;
+    fds[2] = captured_fd[1] ? captured_fd[1].get() : -1;
+    fds[3] = captured_fd[2] ? captured_fd[2].get() : -1;
+  }
 
   unique_fd pid_fd;   // from clone(CLONE_PIDFD); waited on with waitid(P_PIDFD)
   unique_fd channel;  // our end of the socketpair; closed at EOF

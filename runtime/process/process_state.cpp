@@ -67,6 +67,7 @@ void process_state::take_outcome(process_state& from) {
   status = from.status;
   timeout = from.timeout;
   timed_out = from.timed_out;
+  timed_out_by_launcher = from.timed_out_by_launcher;
   max_result_bytes = from.max_result_bytes;
   result_too_large = from.result_too_large;
   reply_malformed = from.reply_malformed;
@@ -161,6 +162,10 @@ std::string_view state_result(process_state& s) {
     throw error(error_kind::protocol,
                 who + ": reading its " + s.read_failed + " failed (" + std::strerror(s.read_errno) + "); it was killed",
                 s.read_errno);
+  }
+  if (s.timed_out_by_launcher) {
+    throw error(error_kind::timed_out, who + " ran past the launcher's time limit and was killed" +
+                                           (s.launcher_said.empty() ? std::string() : ": " + s.launcher_said));
   }
   if (s.timed_out) {
     throw error(error_kind::timed_out,

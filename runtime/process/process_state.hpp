@@ -38,6 +38,13 @@ class process_state {
   virtual bool wait_until(std::optional<clock::time_point> until) = 0;
   // Sends `sig` unless the process has been reaped.
   virtual void kill(int sig) noexcept = 0;
+  // The descriptors whose readiness lets wait_until make progress — the process's end, its
+  // reply, its captured output — for one thread polling many calls (process/waiter.cpp);
+  // unused entries are -1.
+  virtual void progress_fds(int (&fds)[4]) noexcept {
+    fds[0] = pidfd();
+    fds[1] = fds[2] = fds[3] = -1;
+  }
   // Called when waiting threw: reap the (killed) process whatever else fails, so it never
   // becomes a zombie, and release what it held.
   virtual void abandon() noexcept = 0;
@@ -53,6 +60,7 @@ class process_state {
   std::optional<clock::time_point> deadline;
   std::chrono::milliseconds timeout{0};
   bool timed_out = false;
+  bool timed_out_by_launcher = false;  // a launcher's own limit ended it (srun --time), not `timeout`
   std::uint64_t max_result_bytes = 0;
   bool result_too_large = false;
   bool reply_malformed = false;

@@ -141,9 +141,15 @@ void launcher_process::take_stream() {
 void launcher_process::conclude() {
   std::string tail = err_tail_;
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+  // srun cancels a step past its --time with "*** STEP ... CANCELLED ... DUE TO TIME LIMIT ***",
+  // signalling the far side, which may or may not get to send its end frame: either way the
+  // call ran out of time.
+  if (launcher_name == "srun" && tail.find("DUE TO TIME LIMIT") != std::string::npos) timed_out_by_launcher = true;
   if (end_) {
     switch (end_->outcome) {
       case launch_outcome::ran:
+        // A call that ended badly keeps what the launcher said about it.
+        if (!end_->exited || end_->code != 0) launcher_said = tail;
         status = end_->exited ? exit_status::from_exit(end_->code) : exit_status::from_signal(end_->code, end_->core_dumped);
         result_too_large = result_too_large || end_->result_too_large;
         reply = std::move(end_->reply);

@@ -18,6 +18,12 @@ class launcher_process final : public detail::process_state {
   bool wait_until(std::optional<clock::time_point> until) override;
   void kill(int sig) noexcept override;
   void abandon() noexcept override;
+  void progress_fds(int (&fds)[4]) noexcept override {
+    fds[0] = pid_fd.get();
+    fds[1] = from_launcher ? from_launcher.get() : -1;
+    fds[2] = launcher_err ? launcher_err.get() : -1;
+    fds[3] = -1;
+  }
 
   // Writes the request (blocking, while taking in what the launcher sends meanwhile), before
   // the launch returns: a call nobody waits on yet still starts.

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -162,6 +163,27 @@ void expect_kill_and_timeout_end_the_far_side(gofork::options o, const char* end
   }
 }
 
+// The caller in a process of its own (this binary run with --own-a-call-via=KIND, see main),
+// SIGKILLed while its call runs: the function's process on the far side must end too.
+void expect_a_killed_caller_leaves_nothing_behind(const std::string& kind) {
+  pid_report report;
+  const std::string mode = "--own-a-call-via=" + kind;
+  ::setenv("GOFORK_VIA_PID_FIFO", report.path.c_str(), 1);
+  const pid_t caller = ::fork();
+  if (caller == 0) {
+    ::execl("/proc/self/exe", "via_test", mode.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::unsetenv("GOFORK_VIA_PID_FIFO");
+  ASSERT_GT(caller, 0);
+  const int pid = report.read_pid();
+  ::kill(caller, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(caller, &status, 0), caller);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the caller ended early: " << status;
+  pid_report::expect_ends(pid);
+}
+
 TEST(via_command, calls_through_env_work_as_local_ones) {
   const auto o = through(gofork::via::command({"env"}));
   expect_calls_work(o);
@@ -196,6 +218,8 @@ TEST(via_command, unshare_runs_the_call_in_a_new_network_namespace) {
   const auto o = through(gofork::via::command({"unshare", "--net"}));
   EXPECT_EQ(gofork::fork<std::vector<std::string>>(o, "interfaces").get(), std::vector<std::string>{"lo"});
 }
+
+TEST(via_command, a_caller_killed_mid_call_leaves_no_process_behind) { expect_a_killed_caller_leaves_nothing_behind("command"); }
 
 TEST(via_command, sixty_four_mebibytes_cross_each_way) { expect_big_arguments_cross(through(gofork::via::command({"env"}))); }
 
@@ -325,6 +349,26 @@ TEST(via_srun, kill_and_timeout_end_the_job_step) {
   expect_kill_and_timeout_end_the_far_side(through_srun(), "SIGKILL");
 }
 
+TEST(via_srun, a_caller_killed_mid_call_leaves_no_process_behind) {
+  GOFORK_NEEDS_SLURM();
+  expect_a_killed_caller_leaves_nothing_behind("srun");
+}
+
+TEST(via_srun, a_step_past_its_slurm_time_limit_is_timed_out) {
+  GOFORK_NEEDS_SLURM();
+#ifdef GOFORK_SANITIZED
+  GTEST_SKIP() << "takes over a minute (--time=1 is Slurm's least); the release build runs it";
+#endif
+  pid_report report;
+  auto p = gofork::fork<void>(through(gofork::via::srun({"--nodes=1", "--ntasks=1", "--oversubscribe", "--quiet", "--time=1"})),
+                              "report_and_pause", report.path);
+  const int pid = report.read_pid();
+  auto e = expect_error([&] { p.get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::timed_out) << e.what();
+  EXPECT_NE(std::string(e.what()).find("time limit"), std::string::npos) << e.what();
+  pid_report::expect_ends(pid);
+}
+
 TEST(via_srun, sixty_four_mebibytes_cross_each_way) {
   GOFORK_NEEDS_SLURM();
   expect_big_arguments_cross(through_srun());
@@ -344,9 +388,30 @@ TEST(via_ssh, kill_and_timeout_end_the_remote_process) {
   expect_kill_and_timeout_end_the_far_side(through_ssh(ssh_args), "SIGTERM");
 }
 
+TEST(via_ssh, a_caller_killed_mid_call_leaves_no_process_behind) {
+  GOFORK_NEEDS_SSHD();
+  expect_a_killed_caller_leaves_nothing_behind("ssh");
+}
+
 TEST(via_ssh, sixty_four_mebibytes_cross_each_way) {
   GOFORK_NEEDS_SSHD();
   expect_big_arguments_cross(through_ssh(ssh_args));
+}
+
+// The caller of expect_a_killed_caller_leaves_nothing_behind: starts a call through `kind`
+// that reports to $GOFORK_VIA_PID_FIFO, and waits for it (the test kills this process).
+[[noreturn]] void own_a_call_via(const std::string& kind) {
+  const char* fifo = std::getenv("GOFORK_VIA_PID_FIFO");
+  std::string why;
+  gofork::options o = through(gofork::via::command({"env"}));
+  if (kind == "srun" && slurm_ready(why)) o = through_srun();
+  if (kind == "ssh") o = through_ssh(remote_setting("sshd", "ssh-args", why));
+  try {
+    gofork::fork<void>(o, "report_and_pause", std::string(fifo != nullptr ? fifo : "")).get();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "via_test: the call to be killed ended: %s\n", e.what());
+  }
+  std::_Exit(1);
 }
 
 }  // namespace
@@ -364,6 +429,10 @@ int main(int argc, char** argv) {
   gofork::register_function("setting", &setting);
   gofork::register_function("report_and_pause", &report_and_pause);
   gofork::init(argc, argv);
+  const std::string own_a_call = "--own-a-call-via=";
+  if (argc == 2 && std::strncmp(argv[1], own_a_call.c_str(), own_a_call.size()) == 0) {
+    own_a_call_via(argv[1] + own_a_call.size());
+  }
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

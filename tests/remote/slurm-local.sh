@@ -102,6 +102,8 @@ SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
 ReturnToService=2
 MailProg=/bin/true
+# A step past its --time gets SIGTERM, then SIGKILL this many seconds later (default 30).
+KillWait=5
 NodeName=$node NodeAddr=127.0.0.1 NodeHostname=$node $topology State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 CONF

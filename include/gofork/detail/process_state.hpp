@@ -58,4 +58,24 @@ std::string_view state_result(process_state& state);
 // What the child wrote to a captured stdout (stream 1) or stderr (stream 2) so far.
 const std::string& state_captured(const process_state& state, int stream) noexcept;
 
+// For <gofork/async.hpp> (runtime/process/waiter.cpp):
+// Whether the call has ended, after taking in what it sent, without blocking.
+bool state_ended(process_state& state);
+// Arranges for `resume(context)` to be called, from gofork's one waiter thread (which polls
+// every awaited call), once the call has ended; false, arranging nothing, when it has already.
+bool state_when_ended(process_state& state, void (*resume)(void*), void* context);
+// Undoes state_when_ended before the call ends (an awaiting coroutine destroyed); false when
+// the resume has been called or is under way.
+bool state_stop_awaiting(const process_state& state);
+// The index of the first of `states` to end, or -1 when `limit` passes first (no limit: none).
+long state_wait_any(process_state* const* states, std::size_t count, std::optional<std::chrono::nanoseconds> limit);
+
+// The state behind a handle (process<R>, future<R>), for the helpers above.
+struct handle_access {
+  template <class Handle>
+  static process_state& state(const Handle& handle) {
+    return handle.checked();
+  }
+};
+
 }  // namespace gofork::detail
