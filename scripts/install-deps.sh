@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages gofork needs, only those missing (through sudo when not root).
 # --test adds what scripts/test.sh needs beyond a build: LLVM 16 (the generator is tested
 # against 14 and 16), pkg-config and make (the Makefile example), dpkg-dev (the .deb), Slurm,
-# munge and OpenSSH (the launcher tests start their own daemons on 127.0.0.1).
+# munge and OpenSSH (the launcher tests start their own daemons on 127.0.0.1), standalone Asio
+# (examples/asio).
 set -euo pipefail
 
 packages=(
@@ -20,6 +21,7 @@ if [ "${1:-}" = "--test" ]; then
     dpkg-dev                                                 # cpack -G DEB
     slurmctld slurmd slurm-client munge                      # via::srun against a one-node Slurm (tests/remote/)
     openssh-server openssh-client                            # via::ssh against a loopback sshd (tests/remote/)
+    libasio-dev                                              # examples/asio: children awaited on an io_context
   )
 fi
 
