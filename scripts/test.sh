@@ -71,8 +71,8 @@ if [ "$sanitizers" = 1 ]; then
 
   echo "== TSan build (clang++-14): concurrency tests =="
   configure_tsan_build "$build"
-  cmake --build "$build-tsan" --target gofork_dynamic_tests gofork_hardening_tests gofork_request_buffer_tests gofork_pool_tests gofork_zygote_tests -- -j"$jobs"
-  TSAN_OPTIONS=handle_segv=0:halt_on_error=1 run_ctest "$build-tsan" -R "^e2e\.(dynamic|hardening|request_buffers|pool|zygote)\." || status=1
+  cmake --build "$build-tsan" --target gofork_dynamic_tests gofork_hardening_tests gofork_request_buffer_tests gofork_pool_tests gofork_zygote_tests gofork_async_tests gofork_testing_tests -- -j"$jobs"
+  TSAN_OPTIONS=handle_segv=0:halt_on_error=1 run_ctest "$build-tsan" -R "^e2e\.(dynamic|hardening|request_buffers|pool|zygote|async|testing)\." || status=1
 fi
 
 echo "total: $passed passed, $failed failed"
