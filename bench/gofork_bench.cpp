@@ -682,9 +682,14 @@ void bench_zygote(const config& c) {
   }
   auto [floor, call] = interleave(rounds(c, 300), fork_exit, through_zygote);
   auto [one_off, call_again] = interleave(rounds(c, 100), gofork_empty_call, through_zygote);
-  char note[200];
-  std::snprintf(note, sizeof note, "against the one-off call: %.3f ms vs %.3f ms, %.2fx (goal <= 0.3x: %s)",
-                call_again * 1e3, one_off * 1e3, call_again / one_off, call_again <= 0.3 * one_off ? "ok" : "MISSED");
+  // The floor against the one-off call too: no process forked per call can start and end
+  // faster than a bare fork, so where that alone is above 0.3x the goal is out of reach here.
+  char note[300];
+  std::snprintf(note, sizeof note,
+                "against the one-off call: %.3f ms vs %.3f ms, %.2fx (goal <= 0.3x: %s); a bare fork()+_exit+waitpid "
+                "alone is %.2fx the one-off call",
+                call_again * 1e3, one_off * 1e3, call_again / one_off, call_again <= 0.3 * one_off ? "ok" : "MISSED",
+                floor / one_off);
   report(c, {"zygote_call", "gofork::fork<void>(zygote, \"empty\").get()", "fork()+_exit+waitpid of this program",
              "ms", call * 1e3, floor * 1e3, 2.5, false, note});
   // Blocks with and without the 1 GiB, alternating, so a drifting machine shifts both alike.
@@ -697,13 +702,17 @@ void bench_zygote(const config& c) {
   report(c, {"zygote_call_1gib", "the zygote's empty call, parent with 1 GiB RSS", "the same without it", "ms",
              median(big) * 1e3, median(small) * 1e3, 1.1, false, ""});
   const int threads = 8, per_thread = c.quick ? 10 : 40;
-  std::vector<double> zygote_rate, one_off_rate;
+  std::vector<double> zygote_rate, one_off_rate, fork_rate;
   for (int r = 0; r < rounds(c, 6); ++r) {
     one_off_rate.push_back(throughput(threads, per_thread, gofork_empty_call));
     zygote_rate.push_back(throughput(threads, per_thread, through_zygote));
+    fork_rate.push_back(throughput(threads, per_thread, fork_exit));
   }
+  char rate_note[200];
+  std::snprintf(rate_note, sizeof rate_note, "8 threads of bare fork()+_exit+waitpid: %.0f calls/s, %.2fx the one-off calls",
+                median(fork_rate), median(fork_rate) / median(one_off_rate));
   report(c, {"zygote_threads_8", "8 threads launching through one zygote", "8 threads of one-off calls", "calls/s",
-             median(zygote_rate), median(one_off_rate), 2.0, true, ""});
+             median(zygote_rate), median(one_off_rate), 2.0, true, rate_note});
 }
 
 // 7. T28: an inheritable descriptor open near 1,000,000 (RLIMIT_NOFILE raised as far as this
