@@ -48,6 +48,15 @@ GOFORK_TEST(parser, crashes_on_a_missing_terminator_in_its_call_only) {
   EXPECT_EQ(calls_so_far, 0);             // both ran in processes of their own
 }
 
+// A fixture is constructed, set up and torn down in the test's own process too.
+class parser_with_input : public ::testing::Test {
+ protected:
+  void SetUp() override { input = std::string(1000, '1') + ";"; }
+  std::string input;
+};
+
+GOFORK_TEST_F(parser_with_input, sums_a_long_input) { EXPECT_EQ(digit_sum_unchecked(input), 1000); }
+
 gofork::options a_minute() {
   gofork::options o = gofork::testing::default_options();
   o.timeout = std::chrono::seconds(60);  // the whole test body

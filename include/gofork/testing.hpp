@@ -20,7 +20,9 @@
 // file:line. A body that crashes, exits or outlives its time-out fails the test at the
 // GOFORK_TEST line, naming the signal or exit status, with the child's stderr attached;
 // assertions it made before crashing are lost with it. GOFORK_TEST_WITH(suite, name, opts)
-// starts the child with other options (a timeout, namespaces, rlimits, another uid...).
+// starts the child with other options (a timeout, namespaces, rlimits, another uid...), and
+// GOFORK_TEST_F(Fixture, Name) / GOFORK_TEST_F_WITH construct, set up and tear down a test
+// fixture in the child as well.
 #pragma once
 
 #include <string.h>
@@ -70,6 +72,24 @@ inline bool add_body(const char* name, body run) {
   return true;
 }
 
+// The results collected so far in this child (GoogleTest's own HasFatalFailure() does not see
+// what a fake reporter intercepts).
+inline ::testing::TestPartResultArray*& collected() {
+  static ::testing::TestPartResultArray* results = nullptr;
+  return results;
+}
+
+// Whether a fatal failure or a skip has been collected: a fixture's set-up that ended so keeps
+// the body from running, as in-process.
+inline bool stopped() {
+  const ::testing::TestPartResultArray* results = collected();
+  for (int i = 0; results != nullptr && i < results->size(); ++i) {
+    const ::testing::TestPartResult& r = results->GetTestPartResult(i);
+    if (r.fatally_failed() || r.skipped()) return true;
+  }
+  return false;
+}
+
 // In the child: runs the body, collecting every assertion result of every thread.
 inline std::vector<part> run_body(std::string name) {
   const auto found = bodies().find(name);
@@ -78,7 +98,9 @@ inline std::vector<part> run_body(std::string name) {
   {
     ::testing::ScopedFakeTestPartResultReporter collect(
         ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ALL_THREADS, &results);
+    collected() = &results;
     found->second();
+    collected() = nullptr;
   }
   std::vector<part> parts;
   for (int i = 0; i < results.size(); ++i) {
@@ -229,3 +251,33 @@ template <class R, class Rep, class Period>
   static void gofork_test_body_##suite##_##name()
 
 #define GOFORK_TEST(suite, name) GOFORK_TEST_WITH(suite, name, ::gofork::testing::default_options())
+
+// A test of a fixture whose construction, SetUp, body and TearDown all run in the child; the
+// parent only replays what the child reported (the fixture's SetUpTestSuite, if any, runs in
+// the parent as usual). Mixes with ordinary TEST_Fs of the same fixture.
+#define GOFORK_TEST_F_WITH(fixture, name, opts)                                                             \
+  class gofork_fixture_##fixture##_##name : public fixture {                                                \
+   public:                                                                                                  \
+    static void run_here() {                                                                                \
+      gofork_fixture_##fixture##_##name test;                                                               \
+      test.fixture::SetUp();                                                                                \
+      if (!::gofork::testing::detail::stopped()) test.gofork_body();                                        \
+      test.fixture::TearDown();                                                                             \
+    }                                                                                                       \
+                                                                                                            \
+   protected:                                                                                               \
+    void SetUp() override {} /* in the parent: the child sets up */                                         \
+    void TearDown() override {}                                                                             \
+    void gofork_body();                                                                                     \
+                                                                                                            \
+   private:                                                                                                 \
+    void TestBody() override {}                                                                             \
+  };                                                                                                        \
+  [[maybe_unused]] static const bool gofork_test_added_##fixture##_##name =                                 \
+      ::gofork::testing::detail::add_body(#fixture "." #name, &gofork_fixture_##fixture##_##name::run_here); \
+  GTEST_TEST_(fixture, name, gofork_fixture_##fixture##_##name, ::testing::internal::GetTypeId<fixture>()) { \
+    ::gofork::testing::detail::run_in_child(#fixture "." #name, (opts), __FILE__, __LINE__);                \
+  }                                                                                                         \
+  void gofork_fixture_##fixture##_##name::gofork_body()
+
+#define GOFORK_TEST_F(fixture, name) GOFORK_TEST_F_WITH(fixture, name, ::gofork::testing::default_options())

@@ -102,6 +102,33 @@ GOFORK_TEST(cases, helpers_explain_what_they_reject) {
   EXPECT_TRUE(gofork::testing::ends_within(gofork::fork<int>("sleeps"), std::chrono::milliseconds(200)));  // mark: within
 }
 
+// A fixture whose set-up and tear-down say where they ran; an ordinary TEST_F shares it.
+class counted : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::printf("set up in %d\n", static_cast<int>(::getpid()));
+    value = 41;
+  }
+  void TearDown() override { std::printf("torn down in %d\n", static_cast<int>(::getpid())); }
+  int value = 0;
+};
+
+GOFORK_TEST_F(counted, sets_up_in_the_child) {
+  EXPECT_NE(std::to_string(::getpid()), std::getenv("GOFORK_CASES_RUNNER"));
+  EXPECT_EQ(value, 41);
+  value = 42;  // seen by no other test
+  EXPECT_EQ(value, 43) << "the fixture's member";  // mark: fixture
+}
+
+TEST_F(counted, an_ordinary_test_of_the_same_fixture) { EXPECT_EQ(value, 41); }
+
+class failing_set_up : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(false) << "the set-up failed"; }  // mark: setup
+};
+
+GOFORK_TEST_F(failing_set_up, skips_its_body) { ADD_FAILURE() << "the body ran after a failed set-up"; }
+
 int main(int argc, char** argv) {
   (void)registered;
   ::setenv("GOFORK_CASES_RUNNER", std::to_string(::getpid()).c_str(), 0);  // a child keeps its runner's
