@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -184,6 +185,42 @@ void expect_a_killed_caller_leaves_nothing_behind(const std::string& kind) {
   pid_report::expect_ends(pid);
 }
 
+// A copy of this binary, run with --replace-self-then-call-via=KIND (see main): it puts
+// another build at its own path, then calls through the launcher, which starts what is at that
+// path on the far side. Returns what the copy printed: the error kind and message.
+std::string call_after_another_build_took_the_path(const std::string& kind) {
+  char dir[] = "/tmp/gofork-via-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) return "mkdtemp failed";
+  ::chmod(dir, 0755);
+  const std::string copy = std::string(dir) + "/via_copy";
+  std::filesystem::copy_file("/proc/self/exe", copy);
+  ::chmod(copy.c_str(), 0755);
+  const std::string mode = "--replace-self-then-call-via=" + kind;
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return "pipe failed";
+  const pid_t caller = ::fork();
+  if (caller == 0) {
+    ::dup2(out[1], 1);
+    ::execl(copy.c_str(), "via_copy", mode.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string printed;
+  char chunk[4096];
+  for (ssize_t n; (n = ::read(out[0], chunk, sizeof chunk)) > 0;) printed.append(chunk, static_cast<std::size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(caller, &status, 0);
+  std::filesystem::remove_all(dir);
+  return printed;
+}
+
+void expect_another_build_refuses(const std::string& kind) {
+  const std::string printed = call_after_another_build_took_the_path(kind);
+  EXPECT_NE(printed.find("protocol: "), std::string::npos) << printed;
+  EXPECT_NE(printed.find("different build"), std::string::npos) << printed;
+}
+
 TEST(via_command, calls_through_env_work_as_local_ones) {
   const auto o = through(gofork::via::command({"env"}));
   expect_calls_work(o);
@@ -218,6 +255,8 @@ TEST(via_command, unshare_runs_the_call_in_a_new_network_namespace) {
   const auto o = through(gofork::via::command({"unshare", "--net"}));
   EXPECT_EQ(gofork::fork<std::vector<std::string>>(o, "interfaces").get(), std::vector<std::string>{"lo"});
 }
+
+TEST(via_command, another_build_at_the_programs_path_refuses_the_call) { expect_another_build_refuses("command"); }
 
 TEST(via_command, a_caller_killed_mid_call_leaves_no_process_behind) { expect_a_killed_caller_leaves_nothing_behind("command"); }
 
@@ -354,6 +393,11 @@ TEST(via_srun, a_caller_killed_mid_call_leaves_no_process_behind) {
   expect_a_killed_caller_leaves_nothing_behind("srun");
 }
 
+TEST(via_srun, another_build_at_the_programs_path_refuses_the_call) {
+  GOFORK_NEEDS_SLURM();
+  expect_another_build_refuses("srun");
+}
+
 TEST(via_srun, a_step_past_its_slurm_time_limit_is_timed_out) {
   GOFORK_NEEDS_SLURM();
 #ifdef GOFORK_SANITIZED
@@ -388,6 +432,11 @@ TEST(via_ssh, kill_and_timeout_end_the_remote_process) {
   expect_kill_and_timeout_end_the_far_side(through_ssh(ssh_args), "SIGTERM");
 }
 
+TEST(via_ssh, another_build_at_the_programs_path_refuses_the_call) {
+  GOFORK_NEEDS_SSHD();
+  expect_another_build_refuses("ssh");
+}
+
 TEST(via_ssh, a_caller_killed_mid_call_leaves_no_process_behind) {
   GOFORK_NEEDS_SSHD();
   expect_a_killed_caller_leaves_nothing_behind("ssh");
@@ -398,14 +447,34 @@ TEST(via_ssh, sixty_four_mebibytes_cross_each_way) {
   expect_big_arguments_cross(through_ssh(ssh_args));
 }
 
+gofork::options through_kind(const std::string& kind) {
+  std::string why;
+  if (kind == "srun" && slurm_ready(why)) return through_srun();
+  if (kind == "ssh") return through_ssh(remote_setting("sshd", "ssh-args", why));
+  return through(gofork::via::command({"env"}));
+}
+
+// The copy run by call_after_another_build_took_the_path: another build over its own path
+// (renamed over it: this process keeps its own file), then a call, and how it ended.
+[[noreturn]] void replace_self_then_call_via(const std::string& kind) {
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
+  const std::filesystem::path next = self.string() + ".next";
+  std::filesystem::copy_file(GOFORK_OTHER_BUILD, next);
+  std::filesystem::rename(next, self);
+  try {
+    std::printf("returned %d\n", gofork::fork<int>(through_kind(kind), "square", 1).get());
+  } catch (const gofork::error& e) {
+    std::printf("%s: %s\n", gofork::to_string(e.kind()), e.what());
+  }
+  std::fflush(stdout);
+  std::_Exit(0);
+}
+
 // The caller of expect_a_killed_caller_leaves_nothing_behind: starts a call through `kind`
 // that reports to $GOFORK_VIA_PID_FIFO, and waits for it (the test kills this process).
 [[noreturn]] void own_a_call_via(const std::string& kind) {
   const char* fifo = std::getenv("GOFORK_VIA_PID_FIFO");
-  std::string why;
-  gofork::options o = through(gofork::via::command({"env"}));
-  if (kind == "srun" && slurm_ready(why)) o = through_srun();
-  if (kind == "ssh") o = through_ssh(remote_setting("sshd", "ssh-args", why));
+  const gofork::options o = through_kind(kind);
   try {
     gofork::fork<void>(o, "report_and_pause", std::string(fifo != nullptr ? fifo : "")).get();
   } catch (const std::exception& e) {
@@ -432,6 +501,10 @@ int main(int argc, char** argv) {
   const std::string own_a_call = "--own-a-call-via=";
   if (argc == 2 && std::strncmp(argv[1], own_a_call.c_str(), own_a_call.size()) == 0) {
     own_a_call_via(argv[1] + own_a_call.size());
+  }
+  const std::string replace_self = "--replace-self-then-call-via=";
+  if (argc == 2 && std::strncmp(argv[1], replace_self.c_str(), replace_self.size()) == 0) {
+    replace_self_then_call_via(argv[1] + replace_self.size());
   }
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
