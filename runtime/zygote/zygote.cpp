@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <chrono>
 #include <cstdio>
@@ -47,6 +48,8 @@ using runtime::fail;
 using runtime::unique_fd;
 
 using clock = std::chrono::steady_clock;
+
+constexpr const char* bind_now_variable = "LD_BIND_NOW";
 
 [[noreturn]] void refuse_option(const char* option, const char* why) {
   throw error(error_kind::spawn_failed,
@@ -144,6 +147,13 @@ class zygote_state final : public runtime::call_site {
     }
     base_.timeout.reset();  // the zygote lives on; each call has its own
     if (base_.pdeathsig == 0) base_.pdeathsig = SIGKILL;  // it never outlives this process
+    // Every symbol bound once, in the zygote, at its start: a forked process then never binds
+    // a lazy PLT entry itself (a symbol lookup and a copy-on-write fault of a GOT page, in
+    // every process, for every function the zygote had not called). The forked processes get
+    // the caller's environment, not this. A caller that sets LD_BIND_NOW (even empty) decides.
+    if (base_.env.count(bind_now_variable) == 0 && (base_.clear_env || std::getenv(bind_now_variable) == nullptr)) {
+      base_.env[bind_now_variable] = "1";
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     start_zygote();
   }

@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -181,6 +183,26 @@ TEST(zygote, env_cwd_and_redirects_apply_per_call) {
   EXPECT_EQ(failed.kind(), gofork::error_kind::spawn_failed);
   EXPECT_NE(std::string(failed.what()).find("chdir"), std::string::npos) << failed.what();
   EXPECT_EQ(gofork::fork<int>(z, "square", 3).get(), 9);
+}
+
+// The zygote binds every symbol at its start (LD_BIND_NOW), so its children bind none; the
+// variable stays the zygote's own.
+TEST(zygote, binds_symbols_once_for_all_its_children_without_leaking_the_setting) {
+  ::unsetenv("LD_BIND_NOW");
+  gofork::zygote z;
+  EXPECT_EQ(gofork::fork<int>(z, "square", 3).get(), 9);  // the zygote has exec'd and serves
+  std::ifstream environ_file("/proc/" + std::to_string(z.pid()) + "/environ");
+  std::string zygote_environment((std::istreambuf_iterator<char>(environ_file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(zygote_environment.find(std::string("LD_BIND_NOW=1") + '\0'), std::string::npos);
+  EXPECT_EQ(gofork::fork<std::string>(z, "read_env", std::string("LD_BIND_NOW")).get(), "<unset>");
+  gofork::options chosen;
+  chosen.env["LD_BIND_NOW"] = "";  // the caller's choice is kept
+  gofork::zygote lazy(chosen);
+  EXPECT_EQ(gofork::fork<int>(lazy, "square", 4).get(), 16);
+  std::ifstream lazy_file("/proc/" + std::to_string(lazy.pid()) + "/environ");
+  std::string lazy_environment((std::istreambuf_iterator<char>(lazy_file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(lazy_environment.find("PATH="), std::string::npos);  // read after its exec
+  EXPECT_EQ(lazy_environment.find("LD_BIND_NOW=1"), std::string::npos);
 }
 
 TEST(zygote, rlimits_sessions_credentials_and_stdin_apply_per_call) {
