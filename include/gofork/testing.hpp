@@ -33,7 +33,6 @@
 #include <map>
 #include <string>
 #include <tuple>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -152,11 +151,7 @@ inline std::string signal_text(int sig) {
 template <class R>
 std::string outcome_text(process<R>& p) {
   try {
-    if constexpr (std::is_void_v<R>) {
-      p.get();
-    } else {
-      (void)p.get();
-    }
+    (void)p.get();
     return "it returned normally";
   } catch (const gofork::error& e) {
     return std::string("it ended with ") + to_string(e.kind()) + ": " + e.what();
@@ -203,11 +198,7 @@ template <class R>
 template <class R>
 ::testing::AssertionResult throws(process<R>& p, const std::string& type, const std::string& message = {}) {
   try {
-    if constexpr (std::is_void_v<R>) {
-      p.get();
-    } else {
-      (void)p.get();
-    }
+    (void)p.get();
     return ::testing::AssertionFailure() << "expected the function to throw " << type << ", but it returned normally";
   } catch (const gofork::error& e) {
     const std::string what = e.what();

@@ -139,10 +139,8 @@ bool state_when_ended(process_state& state, void (*resume)(void*), void* context
 bool state_stop_awaiting(const process_state& state) { return waiter::instance().remove(state); }
 
 long state_wait_any(process_state* const* states, std::size_t count, std::optional<std::chrono::nanoseconds> limit) {
-  const std::optional<clock::time_point> until =
-      limit ? std::optional<clock::time_point>(clock::now() + std::chrono::duration_cast<clock::duration>(
-                                                                  std::min(*limit, std::chrono::nanoseconds(std::chrono::hours(24 * 365 * 100)))))
-            : std::nullopt;
+  std::optional<clock::time_point> until;
+  if (limit) until = deadline_after(std::chrono::ceil<std::chrono::milliseconds>(*limit));
   std::vector<pollfd> fds;
   for (;;) {
     fds.clear();

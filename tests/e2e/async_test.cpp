@@ -107,6 +107,21 @@ job square_of(int x, finish_line& line, std::optional<int>& out, std::thread::id
   resumed_on = std::this_thread::get_id();
 }
 
+// square(x) awaited by one coroutine, waited for here: whether it was resumed, what it got
+// and on which thread.
+struct awaited_square {
+  bool resumed = false;
+  std::optional<int> value;
+  std::thread::id resumed_on;
+};
+awaited_square await_square(int x) {
+  finish_line line(1);
+  awaited_square a;
+  job j = square_of(x, line, a.value, a.resumed_on);
+  a.resumed = line.wait();
+  return a;
+}
+
 job error_of(gofork::process<int> p, finish_line& line, std::optional<gofork::error>& out) {
   co_await arrive_at{line};
   try {
@@ -117,13 +132,10 @@ job error_of(gofork::process<int> p, finish_line& line, std::optional<gofork::er
 }
 
 TEST(async, co_await_gives_the_result_from_the_waiter_thread) {
-  finish_line line(1);
-  std::optional<int> got;
-  std::thread::id resumed_on;
-  job j = square_of(7, line, got, resumed_on);
-  ASSERT_TRUE(line.wait());
-  EXPECT_EQ(got, 49);
-  EXPECT_NE(resumed_on, std::this_thread::get_id());
+  const awaited_square a = await_square(7);
+  ASSERT_TRUE(a.resumed);
+  EXPECT_EQ(a.value, 49);
+  EXPECT_NE(a.resumed_on, std::this_thread::get_id());
 }
 
 TEST(async, co_await_throws_the_calls_error) {
@@ -197,12 +209,9 @@ TEST(async, a_coroutine_destroyed_while_it_waits_is_never_resumed) {
   p.kill(SIGKILL);
   EXPECT_TRUE(p.wait().signaled());
   // The waiter goes on serving others.
-  finish_line line(1);
-  std::optional<int> got;
-  std::thread::id resumed_on;
-  job j = square_of(9, line, got, resumed_on);
-  ASSERT_TRUE(line.wait());
-  EXPECT_EQ(got, 81);
+  const awaited_square a = await_square(9);
+  ASSERT_TRUE(a.resumed);
+  EXPECT_EQ(a.value, 81);
 }
 
 TEST(async, wait_any_says_which_of_mixed_handles_ended_first) {
@@ -231,11 +240,9 @@ TEST(async, children_that_are_not_gofork_s_are_left_to_their_owner) {
   if (foreign == 0) ::_exit(5);
   ASSERT_GT(foreign, 0);
   // Awaiting and polling gofork's own children meanwhile must not reap it.
-  finish_line line(1);
-  std::optional<int> got;
-  std::thread::id resumed_on;
-  job j = square_of(3, line, got, resumed_on);
-  ASSERT_TRUE(line.wait());
+  const awaited_square a = await_square(3);
+  ASSERT_TRUE(a.resumed);
+  EXPECT_EQ(a.value, 9);
   gofork::process<int> p = gofork::fork<int>("square", 4);
   EXPECT_EQ(gofork::wait_any(p), 0u);
   int status = 0;

@@ -9,12 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -167,22 +169,10 @@ void expect_kill_and_timeout_end_the_far_side(gofork::options o, const char* end
 // The caller in a process of its own (this binary run with --own-a-call-via=KIND, see main),
 // SIGKILLed while its call runs: the function's process on the far side must end too.
 void expect_a_killed_caller_leaves_nothing_behind(const std::string& kind) {
-  pid_report report;
-  const std::string mode = "--own-a-call-via=" + kind;
-  ::setenv("GOFORK_VIA_PID_FIFO", report.path.c_str(), 1);
-  const pid_t caller = ::fork();
-  if (caller == 0) {
-    ::execl("/proc/self/exe", "via_test", mode.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::unsetenv("GOFORK_VIA_PID_FIFO");
+  const auto [caller, pids] = gofork_test::run_self_reporting(("--own-a-call-via=" + kind).c_str(), 1);
   ASSERT_GT(caller, 0);
-  const int pid = report.read_pid();
-  ::kill(caller, SIGKILL);
-  int status = 0;
-  ASSERT_EQ(::waitpid(caller, &status, 0), caller);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the caller ended early: " << status;
-  pid_report::expect_ends(pid);
+  ASSERT_EQ(pids.size(), 1u) << "the caller reported no pid";
+  gofork_test::expect_all_end_with(caller, pids, "the function's process");
 }
 
 // A copy of this binary, run with --replace-self-then-call-via=KIND (see main): it puts
@@ -195,22 +185,9 @@ std::string call_after_another_build_took_the_path(const std::string& kind) {
   const std::string copy = std::string(dir) + "/via_copy";
   std::filesystem::copy_file("/proc/self/exe", copy);
   ::chmod(copy.c_str(), 0755);
-  const std::string mode = "--replace-self-then-call-via=" + kind;
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return "pipe failed";
-  const pid_t caller = ::fork();
-  if (caller == 0) {
-    ::dup2(out[1], 1);
-    ::execl(copy.c_str(), "via_copy", mode.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  std::string printed;
-  char chunk[4096];
-  for (ssize_t n; (n = ::read(out[0], chunk, sizeof chunk)) > 0;) printed.append(chunk, static_cast<std::size_t>(n));
-  ::close(out[0]);
+  const auto [caller, printed] = gofork_test::run_reporting(copy.c_str(), ("--replace-self-then-call-via=" + kind).c_str());
   int status = 0;
-  ::waitpid(caller, &status, 0);
+  if (caller > 0) ::waitpid(caller, &status, 0);
   std::filesystem::remove_all(dir);
   return printed;
 }
@@ -464,24 +441,41 @@ gofork::options through_kind(const std::string& kind) {
   try {
     std::printf("returned %d\n", gofork::fork<int>(through_kind(kind), "square", 1).get());
   } catch (const gofork::error& e) {
-    std::printf("%s: %s\n", gofork::to_string(e.kind()), e.what());
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');  // the test reads one line
+    std::printf("%s: %s\n", gofork::to_string(e.kind()), what.c_str());
   }
   std::fflush(stdout);
   std::_Exit(0);
 }
 
-// The caller of expect_a_killed_caller_leaves_nothing_behind: starts a call through `kind`
-// that reports to $GOFORK_VIA_PID_FIFO, and waits for it (the test kills this process).
+// The caller of expect_a_killed_caller_leaves_nothing_behind: starts a call through `kind`,
+// prints the pid of the function's process once it runs, and waits (the test kills this process).
 [[noreturn]] void own_a_call_via(const std::string& kind) {
-  const char* fifo = std::getenv("GOFORK_VIA_PID_FIFO");
-  const gofork::options o = through_kind(kind);
   try {
-    gofork::fork<void>(o, "report_and_pause", std::string(fifo != nullptr ? fifo : "")).get();
+    std::optional<gofork::process<void>> call;
+    int pid = 0;
+    {
+      pid_report report;  // gone before this process is killed
+      call.emplace(gofork::fork<void>(through_kind(kind), "report_and_pause", report.path));
+      pid = report.read_pid();
+    }
+    std::printf("%d\n", pid);
+    std::fflush(stdout);
+    call->get();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "via_test: the call to be killed ended: %s\n", e.what());
   }
   std::_Exit(1);
 }
+
+// The modes main() runs instead of the tests, each as this binary's one argument.
+struct mode {
+  const char* prefix;
+  void (*run)(const std::string& kind);
+};
+constexpr mode modes[] = {{"--own-a-call-via=", own_a_call_via},
+                          {"--replace-self-then-call-via=", replace_self_then_call_via}};
 
 }  // namespace
 
@@ -498,13 +492,9 @@ int main(int argc, char** argv) {
   gofork::register_function("setting", &setting);
   gofork::register_function("report_and_pause", &report_and_pause);
   gofork::init(argc, argv);
-  const std::string own_a_call = "--own-a-call-via=";
-  if (argc == 2 && std::strncmp(argv[1], own_a_call.c_str(), own_a_call.size()) == 0) {
-    own_a_call_via(argv[1] + own_a_call.size());
-  }
-  const std::string replace_self = "--replace-self-then-call-via=";
-  if (argc == 2 && std::strncmp(argv[1], replace_self.c_str(), replace_self.size()) == 0) {
-    replace_self_then_call_via(argv[1] + replace_self.size());
+  for (const mode& m : modes) {
+    const std::size_t n = std::strlen(m.prefix);
+    if (argc == 2 && std::strncmp(argv[1], m.prefix, n) == 0) m.run(argv[1] + n);
   }
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();

@@ -49,29 +49,36 @@ constexpr int scaled(int iterations) {
 #endif
 }
 
-// Starts this test program again with `flag` (its main() does the work and prints `count`
-// numbers on one line, then waits), and returns its pid and the numbers.
-inline std::pair<pid_t, std::vector<int>> run_self_reporting(const char* flag, int count) {
+// Starts `program` with `flag` as its one argument, and returns its pid and the first line it
+// prints on stdout (it may go on running: the caller reaps it).
+inline std::pair<pid_t, std::string> run_reporting(const char* program, const char* flag) {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return {-1, {}};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  char self[] = "/proc/self/exe";
+  std::string program_text = program;
   std::string flag_text = flag;
-  char* argv[] = {self, flag_text.data(), nullptr};
+  char* argv[] = {program_text.data(), flag_text.data(), nullptr};
   pid_t owner = -1;
-  const int spawned = ::posix_spawn(&owner, self, &actions, nullptr, argv, environ);
+  const int spawned = ::posix_spawn(&owner, program, &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(out[1]);
   std::string line;
   char c = 0;
   while (spawned == 0 && ::read(out[0], &c, 1) == 1 && c != '\n') line += c;
   ::close(out[0]);
+  return {spawned == 0 ? owner : -1, line};
+}
+
+// Starts this test program again with `flag` (its main() does the work and prints `count`
+// numbers on one line, then waits), and returns its pid and the numbers.
+inline std::pair<pid_t, std::vector<int>> run_self_reporting(const char* flag, int count) {
+  const auto [owner, line] = run_reporting("/proc/self/exe", flag);
   std::vector<int> numbers;
   std::istringstream in(line);
   for (int n = 0; numbers.size() < static_cast<std::size_t>(count) && in >> n;) numbers.push_back(n);
-  return {spawned == 0 ? owner : -1, numbers};
+  return {owner, numbers};
 }
 
 // SIGKILLs `owner` and reaps it, then expects every process of `pids` to end within a minute.
