@@ -48,6 +48,12 @@ struct pool_options {
   // that grows or replaces workers fast. `launch` must then suit a zygote (zygote.hpp); the
   // zygote must outlive the pool.
   zygote* from_zygote = nullptr;
+  // Calls sent to a busy worker behind the one it runs, so it starts the next the moment it
+  // replies (at most 16; 0: none): only while no worker is idle, and while the pool's recent
+  // calls average under `ahead_while_calls_under` and the call in front has run for less. Such
+  // a call waits for the one in front of it (docs/pools.md).
+  std::size_t calls_ahead_per_worker = 3;
+  std::chrono::microseconds ahead_while_calls_under{1000};
 };
 
 // What a pool has done, for tests and dashboards.
@@ -57,6 +63,8 @@ struct pool_stats {
   std::uint64_t workers_lost = 0;     // died, were killed (time-out, cancel, bad reply) or failed to start
   std::uint64_t retired_by_calls = 0;  // replaced after max_calls_per_worker
   std::uint64_t retired_by_rss = 0;    // replaced after reaching max_worker_rss_bytes
+  std::uint64_t calls_sent_ahead = 0;  // sent to a busy worker behind its running call
+  std::uint64_t calls_requeued = 0;    // sent ahead to a worker that died first: run on the next
 };
 
 namespace detail {

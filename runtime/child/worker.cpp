@@ -18,8 +18,8 @@
 #include <gofork/detail/codec.hpp>
 #include <gofork/detail/registry.hpp>
 
-#include "channel/descriptor_passing.hpp"
 #include "channel/frame.hpp"
+#include "channel/frame_stream.hpp"
 #include "channel/memfd_reply.hpp"
 #include "child/child.hpp"
 #include "runtime_state.hpp"
@@ -28,33 +28,15 @@
 namespace gofork::runtime {
 namespace {
 
-// Reads exactly `size` bytes; false at end of file or on an error (the parent is gone).
-bool receive_exactly(int channel, char* data, std::size_t size) {
+// Exactly `size` bytes of the parent's calls (channel/frame_stream.hpp: a call sent ahead
+// behind the running one comes in with it, and a call costs one read, not one a part); false
+// at end of file or on an error (the parent is gone).
+bool read_exactly(frame_stream& calls, char* out, std::size_t size) {
   while (size > 0) {
-    const ssize_t r = ::recv(channel, data, size, 0);
+    const ssize_t r = calls.read_some(out, size);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
-    data += r;
-    size -= static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
-// As receive_exactly, for a call header, with the descriptor that may ride on its first byte
-// (a "GFCM" call's arguments); any other descriptor that arrives is closed.
-bool receive_header(int channel, char* data, std::size_t size, unique_fd& passed) {
-  bool truncated = false;  // a parent of this build never sends more than one
-  while (size > 0) {
-    const ssize_t r = receive_with_descriptors(channel, data, size, truncated, [&passed](int fd) {
-      if (!passed) {
-        passed = unique_fd(fd);
-      } else {
-        ::close(fd);
-      }
-    });
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    data += r;
+    out += r;
     size -= static_cast<std::size_t>(r);
   }
   return true;
@@ -101,25 +83,25 @@ void serve_calls(int channel) {
   std::string header(call_header_size, '\0');
   std::string id;
   std::string arguments;
+  // Descriptors a parent of this build never sends (one only with a call that needs it) are
+  // closed past this many.
+  frame_stream calls(unique_fd(channel), 64);
   for (;;) {
     served_call served;
     {
-      unique_fd passed;
-      if (!receive_header(channel, header.data(), header.size(), passed)) ::_exit(0);  // the pool is done with us
+      if (!read_exactly(calls, header.data(), header.size())) ::_exit(0);  // the pool is done with us
       const std::optional<call_header> h = parse_call_header(header);
       if (!h) ::_exit(exit_refused);  // not our parent's protocol: nothing else can be trusted
       id.resize(h->id_size);
-      if (!receive_exactly(channel, id.data(), id.size())) ::_exit(exit_channel_lost);
+      if (!read_exactly(calls, id.data(), id.size())) ::_exit(exit_channel_lost);
       mapped_arguments mapped;
       std::string_view bytes;
       if (h->in_memfd) {
-        if (!mapped.map(passed, h->arguments_size)) ::_exit(exit_refused);
-        passed.reset();
+        if (!mapped.map(calls.take_descriptor(), h->arguments_size)) ::_exit(exit_refused);
         bytes = mapped.bytes();
       } else {
-        passed.reset();
         arguments.resize(static_cast<std::size_t>(h->arguments_size));
-        if (!receive_exactly(channel, arguments.data(), arguments.size())) ::_exit(exit_channel_lost);
+        if (!read_exactly(calls, arguments.data(), arguments.size())) ::_exit(exit_channel_lost);
         bytes = arguments;
       }
       if (const detail::entry* target = detail::find_entry(id.c_str())) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <condition_variable>
 #include <deque>
@@ -39,6 +40,11 @@ using clock = std::chrono::steady_clock;
 
 // A call frame this small goes out at once on an idle worker's socket: the fast path.
 constexpr std::size_t fast_frame_bytes = std::size_t{64} << 10;
+// Calls sent ahead to a busy worker: this small, this many and these bytes at most, so they
+// always fit in its socket and a send never waits for a worker busy with another call...
+constexpr std::size_t ahead_frame_bytes = std::size_t{16} << 10;
+constexpr std::size_t max_calls_ahead = 16;
+constexpr std::size_t max_ahead_bytes = std::size_t{64} << 10;
 // The argument buffers a pool keeps for its next big calls: one per worker, this much at most.
 constexpr std::size_t max_kept_buffer_bytes = std::size_t{256} << 20;
 
@@ -59,17 +65,33 @@ class pool_state {
   pool_stats stats() const;
 
  public:
-  // What a slot's worker is doing: nothing; a call its submitter sent whose reply no one reads
-  // yet; a call being run (sent and read by a driver, or read by the future's owner).
+  // What a slot's worker is doing, for the call at the front of `in_flight`: nothing; a call
+  // sent whose reply no one reads yet; a call being run (sent and read by a driver, or read by
+  // the future's owner). Only the thread that moved the slot to `running` sends on its worker.
   enum class phase { idle, sent, running };
 
   struct slot {
     std::unique_ptr<runtime::worker> worker;
     std::size_t calls = 0;
-    std::shared_ptr<pool_job> running;  // under the pool's mutex, with `state`
+    // Under the pool's mutex, with `state`: the calls on the worker's channel in the order they
+    // went out. A worker runs them in that order, so the front one runs and the rest (sent
+    // ahead) have not started.
+    std::deque<std::shared_ptr<pool_job>> in_flight;
     phase state = phase::idle;
     bool handed_over = false;      // a sent call's reply is its driver's to read
+    std::uint64_t pool_stats::*retire_due = nullptr;  // retire the worker once its calls sent ahead end
+    // Held by the one thread writing to the worker's channel. Taken only with the pool's mutex
+    // held, as calls enter `in_flight` (so they go out in that order), and kept while sending
+    // without it; a thread holding it never waits for the pool's mutex.
+    std::mutex send_lock;
     std::condition_variable wake;  // its driver: a queued call, a reply handed over, stopping
+  };
+
+  // Calls to write to a slot's worker, in `in_flight` order, with its send lock held.
+  struct outgoing {
+    std::unique_lock<std::mutex> sending;
+    std::vector<std::shared_ptr<pool_job>> calls;
+    std::optional<clock::time_point> deadline;  // a send that waits for room waits no longer than the front call
   };
 
   // The future's owner reads the reply of a call its submitter sent, when no one has yet.
@@ -80,14 +102,25 @@ class pool_state {
 
  private:
   void drive(slot& s);
-  void run(slot& s, pool_job& job);
-  // After a call: the stats, the worker replaced or retired if it must be, the slot idle
-  // again, the future told.
+  void run(slot& s, const std::shared_ptr<pool_job>& job);
+  // After a call: the stats, the worker replaced or retired if it must be, the next call on
+  // the slot (one sent ahead, or the queue's first) given a reader, the future told.
   void conclude(slot& s, pool_job& job, bool attempted, bool served);
+  // Under mutex_, with `out`'s lock held: moves the queued calls that may go out ahead on the
+  // slot's worker now (may_send_ahead) into its `in_flight` and `out`.
+  void take_ahead(slot& s, outgoing& out);
+  bool may_send_ahead(const slot& s) const;
+  // Without mutex_: writes `out`'s calls, then releases the send lock.
+  void send_out(slot& s, outgoing& out);
+  // Under mutex_ and the send lock: the slot's calls sent ahead of its front one back to the
+  // queue, unstarted.
+  void requeue_behind(slot& s);
   void notify_a_driver();
   // Starts the slot's worker if it has none; false (with `why`) if it cannot.
   bool ensure_worker(slot& s, std::string& why);
-  void replace(slot& s, std::uint64_t pool_stats::*reason);
+  // Retires (or, when it is gone already, collects) the slot's worker and starts the next.
+  // `ended`: the call the worker failed, whose outcome learns how it ended.
+  void replace(slot& s, std::uint64_t pool_stats::*reason, runtime::call_outcome* ended);
   static void finish(pool_job& job);
   // Big arguments travel in a memfd the worker maps. Once a worker has had one, the buffer is
   // never handed to anything but this pool's workers again (a worker lives on and could have
@@ -106,6 +139,11 @@ class pool_state {
   std::vector<std::unique_ptr<slot>> slots_;
   std::vector<std::thread> drivers_;
   std::vector<runtime::request_lease> buffers_;  // under mutex_
+  double recent_call_seconds_ = -1;  // under mutex_: a running average of calls' time; -1 before one
+  // Under mutex_: calls sent ahead that have not reached their worker's front. They wait as
+  // queued calls do, and count against queue_limit with them.
+  std::size_t waiting_ahead_ = 0;
+  std::size_t waiting() const { return queue_.size() + waiting_ahead_; }
 };
 
 // One submitted call, shared by the pool (until it ends) and its future.
@@ -114,8 +152,9 @@ struct pool_job {
   runtime::request_lease arguments;  // a "GFCM" frame's arguments; otherwise empty
   // One not given back to the pool (a call cancelled in the queue) may have been a worker's.
   ~pool_job() { arguments.discard(); }
-  std::optional<std::chrono::steady_clock::time_point> deadline;  // from call_timeout, once sent
-  bool sent = false;  // whether the frame went out whole (fast path)
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // from call_timeout, once at its slot's front
+  std::chrono::steady_clock::time_point front_since;  // when it reached its slot's front
+  bool sent = false;  // whether the frame went out whole (written under its slot's send lock)
   runtime::call_outcome outcome;  // written by whoever runs the call until `done`
   pool_state::slot* slot = nullptr;  // where it runs once taken
   std::mutex mutex;
@@ -298,7 +337,7 @@ process_state_ptr pool_state::submit(const char* function_id, const argument_enc
   if (!wait_for_room && opts_.queue_limit != 0) {
     // A try on a full queue costs no encoding (checked again once encoded: it may fill meanwhile).
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!stopping_ && queue_.size() >= opts_.queue_limit) return nullptr;
+    if (!stopping_ && waiting() >= opts_.queue_limit) return nullptr;
   }
   auto job = std::make_shared<pool_job>();
   if (encoder.size_hint >= runtime::call_memfd_threshold) {
@@ -314,7 +353,7 @@ process_state_ptr pool_state::submit(const char* function_id, const argument_enc
   job->outcome.max_result_bytes = opts_.launch.max_result_bytes;
   if (opts_.call_timeout) job->outcome.timeout = *opts_.call_timeout;
   std::unique_lock<std::mutex> lock(mutex_);
-  const auto has_room = [this] { return stopping_ || opts_.queue_limit == 0 || queue_.size() < opts_.queue_limit; };
+  const auto has_room = [this] { return stopping_ || opts_.queue_limit == 0 || waiting() < opts_.queue_limit; };
   if (!wait_for_room && !has_room()) return nullptr;  // the frame is dropped: no call was made
   room_.wait(lock, has_room);
   if (stopping_) throw error(error_kind::spawn_failed, "gofork: the pool is shut down");
@@ -334,21 +373,34 @@ process_state_ptr pool_state::submit(const char* function_id, const argument_enc
     // Workers held by replies no one is about to read are needed now: their drivers take them.
     for (auto& s : slots_) {
       if (s->state != phase::sent || s->handed_over) continue;
-      std::lock_guard<std::mutex> job_lock(s->running->mutex);
-      if (!s->running->owner_waiting) {
+      std::lock_guard<std::mutex> job_lock(s->in_flight.front()->mutex);
+      if (!s->in_flight.front()->owner_waiting) {
         s->handed_over = true;
         s->wake.notify_one();
       }
     }
+    // A worker busy with a short call takes this one ahead, sent from here at once, unless
+    // another is sending to it.
+    for (auto& s : slots_) {
+      outgoing out{std::unique_lock<std::mutex>(s->send_lock, std::try_to_lock), {}, {}};
+      if (!out.sending) continue;
+      take_ahead(*s, out);
+      if (out.calls.empty()) continue;
+      lock.unlock();
+      send_out(*s, out);
+      break;
+    }
     return record;
   }
   // The fast path: send it from here, and leave the reply to the future's owner.
-  idle->state = phase::running;  // this thread's until the frame is out
-  idle->running = job;
+  idle->state = phase::running;
   job->slot = idle;
+  job->front_since = clock::now();
   if (opts_.call_timeout) job->deadline = deadline_after(*opts_.call_timeout);
+  idle->in_flight.push_back(job);
+  outgoing out{std::unique_lock<std::mutex>(idle->send_lock), {job}, job->deadline};  // free: the worker had no call
   lock.unlock();
-  job->sent = idle->worker->send(job->frame, arguments_fd(*job), job->outcome, job->deadline);
+  send_out(*idle, out);
   lock.lock();
   idle->state = phase::sent;
   return record;
@@ -375,8 +427,10 @@ void pool_state::cancel(const std::shared_ptr<pool_job>& job) {
     finish(*job);
     return;
   }
+  // Running: end its worker (whoever reads sees its end). Sent ahead behind another call:
+  // conclude ends it when it reaches the front.
   for (auto& s : slots_) {
-    if (s->running == job && s->worker) s->worker->kill(SIGKILL);  // whoever reads sees its end
+    if (!s->in_flight.empty() && s->in_flight.front() == job && s->worker) s->worker->kill(SIGKILL);
   }
 }
 
@@ -399,7 +453,7 @@ pool_stats pool_state::stats() const {
 
 bool pool_state::claim_reply(pool_job& job) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (job.slot == nullptr || job.slot->state != phase::sent || job.slot->running.get() != &job) return false;
+  if (job.slot == nullptr || job.slot->state != phase::sent || job.slot->in_flight.front().get() != &job) return false;
   job.slot->state = phase::running;
   job.slot->handed_over = false;
   return true;
@@ -407,12 +461,13 @@ bool pool_state::claim_reply(pool_job& job) {
 
 void pool_state::hand_over(pool_job& job) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (job.slot == nullptr || job.slot->state != phase::sent || job.slot->running.get() != &job) return;
+  if (job.slot == nullptr || job.slot->state != phase::sent || job.slot->in_flight.front().get() != &job) return;
   job.slot->handed_over = true;
   job.slot->wake.notify_one();
 }
 
 void pool_state::receive(slot& s, pool_job& job) {
+  { std::lock_guard<std::mutex> sent(s.send_lock); }  // its frame is out (or failed) before its reply is read
   bool served = false;
   try {
     served = s.worker->receive(job.outcome, job.deadline, job.sent);
@@ -430,23 +485,23 @@ void pool_state::drive(slot& s) {
   room_.notify_all();
   for (;;) {
     if (s.state == phase::sent && (stopping_ || s.handed_over)) {
-      // The reply of a call its submitter sent, handed over: read it here.
+      // The reply of a call sent by another thread, handed over: read it here.
       s.state = phase::running;
       s.handed_over = false;
-      std::shared_ptr<pool_job> job = s.running;
+      std::shared_ptr<pool_job> job = s.in_flight.front();
       lock.unlock();
       receive(s, *job);
       lock.lock();
       continue;
     }
     if (s.state == phase::idle && !queue_.empty()) {
-      s.running = std::move(queue_.front());
+      std::shared_ptr<pool_job> job = std::move(queue_.front());
       queue_.pop_front();
+      job->slot = &s;
       s.state = phase::running;
       room_.notify_one();
-      std::shared_ptr<pool_job> job = s.running;
       lock.unlock();
-      run(s, *job);
+      run(s, job);
       lock.lock();
       continue;
     }
@@ -458,70 +513,107 @@ void pool_state::drive(slot& s) {
   last.reset();  // retires it: the worker exits at the end of its channel and is reaped
 }
 
-void pool_state::run(slot& s, pool_job& job) {
+void pool_state::run(slot& s, const std::shared_ptr<pool_job>& job) {
   std::string why;
   bool cancelled_before = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    cancelled_before = job.cancelled;
+    cancelled_before = job->cancelled;
+    if (cancelled_before) s.in_flight.push_back(job);
   }
   if (cancelled_before) {
-    job.outcome.cancelled = true;  // cancelled between the queue and its worker: it never runs
-    conclude(s, job, false, false);
+    job->outcome.cancelled = true;  // cancelled between the queue and its worker: it never runs
+    conclude(s, *job, false, false);
     return;
   }
-  if (!ensure_worker(s, why)) {
-    job.outcome.start_failure = why;
-    conclude(s, job, false, false);
+  const bool started = ensure_worker(s, why);
+  outgoing out{std::unique_lock<std::mutex>(s.send_lock, std::defer_lock), {}, {}};
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    s.in_flight.push_back(job);
+    if (started) {
+      out.sending.lock();  // free: the worker had no call
+      job->front_since = clock::now();
+      if (opts_.call_timeout) job->deadline = deadline_after(*opts_.call_timeout);
+      out.calls.push_back(job);
+      take_ahead(s, out);
+      out.deadline = job->deadline;
+    }
+  }
+  if (!started) {
+    job->outcome.start_failure = why;
+    conclude(s, *job, false, false);
     return;
   }
-  if (opts_.call_timeout) job.deadline = deadline_after(*opts_.call_timeout);
-  job.sent = s.worker->send(job.frame, arguments_fd(job), job.outcome, job.deadline);
-  receive(s, job);
+  send_out(s, out);
+  receive(s, *job);
 }
 
 void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
-  bool cancelled = false;
+  if (served) ++s.calls;
+  const bool over_rss = served && opts_.max_worker_rss_bytes != 0 && s.worker->resident_bytes() >= opts_.max_worker_rss_bytes;
+  std::uint64_t pool_stats::*replace_for = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    cancelled = job.cancelled;
     ++stats_.calls;
-  }
-  if (attempted && !served) {
-    if (cancelled) job.outcome.cancelled = true;
-    replace(s, &pool_stats::workers_lost);
-  } else if (served) {
-    ++s.calls;
-    if (opts_.max_calls_per_worker != 0 && s.calls >= opts_.max_calls_per_worker) {
-      replace(s, &pool_stats::retired_by_calls);
-    } else if (opts_.max_worker_rss_bytes != 0 && s.worker->resident_bytes() >= opts_.max_worker_rss_bytes) {
-      replace(s, &pool_stats::retired_by_rss);
+    if (attempted && !served) {
+      if (job.cancelled) job.outcome.cancelled = true;
+      replace_for = &pool_stats::workers_lost;
+    } else if (served) {
+      const double took = std::chrono::duration<double>(clock::now() - job.front_since).count();
+      recent_call_seconds_ = recent_call_seconds_ < 0 ? took : recent_call_seconds_ + (took - recent_call_seconds_) / 8;
+      if (s.retire_due == nullptr) {
+        if (opts_.max_calls_per_worker != 0 && s.calls >= opts_.max_calls_per_worker) {
+          s.retire_due = &pool_stats::retired_by_calls;
+        } else if (over_rss) {
+          s.retire_due = &pool_stats::retired_by_rss;
+        }
+      }
+      // Between calls only: while a call sent ahead runs, the retirement waits for it (and no
+      // call goes ahead meanwhile).
+      if (s.retire_due != nullptr && s.in_flight.size() == 1) replace_for = s.retire_due;
     }
   }
+  if (replace_for != nullptr) replace(s, replace_for, attempted && !served ? &job.outcome : nullptr);
   keep_buffer(std::move(job.arguments));  // the worker unmapped it before replying, or is reaped
   std::shared_ptr<pool_job> next;
+  outgoing out;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    s.running.reset();
-    s.state = phase::idle;
+    s.in_flight.pop_front();
     s.handed_over = false;
-    if (!queue_.empty() && s.worker) {
+    if (!s.in_flight.empty()) {
+      next = s.in_flight.front();  // sent ahead: the worker runs it now
+      --waiting_ahead_;
+      room_.notify_one();
+      out.sending = std::unique_lock<std::mutex>(s.send_lock, std::try_to_lock);
+    } else if (!queue_.empty() && s.worker) {
       // The next queued call goes out on this worker now, from this thread, and its owner reads
       // the reply: one hand-off between threads instead of two through the driver.
       next = std::move(queue_.front());
       queue_.pop_front();
       room_.notify_one();
-      s.running = next;
-      s.state = phase::running;
+      s.in_flight.push_back(next);
       next->slot = &s;
+      out.sending = std::unique_lock<std::mutex>(s.send_lock);  // free: the worker had no call
+      out.calls.push_back(next);
+    } else {
+      s.state = phase::idle;
+      if (!queue_.empty() || stopping_) s.wake.notify_one();
+    }
+    if (next) {
+      next->front_since = clock::now();
       if (opts_.call_timeout) next->deadline = deadline_after(*opts_.call_timeout);
-    } else if (!queue_.empty() || stopping_) {
-      s.wake.notify_one();
+      if (next->cancelled && s.worker) s.worker->kill(SIGKILL);  // cancelled while sent ahead
+      if (out.sending) {
+        take_ahead(s, out);
+        out.deadline = next->deadline;
+      }
     }
   }
-  // The next call goes out before this one's owner is woken: a wake-up may preempt this thread,
+  // The next calls go out before this one's owner is woken: a wake-up may preempt this thread,
   // and the worker would wait for it.
-  if (next) next->sent = s.worker->send(next->frame, arguments_fd(*next), next->outcome, next->deadline);
+  if (out.sending) send_out(s, out);
   finish(job);
   if (!next) return;
   {
@@ -537,10 +629,72 @@ void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
     if (stopping_ || !owner_reads) s.handed_over = true;
     if (s.handed_over) s.wake.notify_one();
   }
-  std::lock_guard<std::mutex> lock(next->mutex);
-  next->claimable = true;
-  next->signal_progress();
+  {
+    std::lock_guard<std::mutex> lock(next->mutex);
+    next->claimable = true;
+    next->signal_progress();
+  }
   next->ended.notify_all();
+}
+
+bool pool_state::may_send_ahead(const slot& s) const {
+  if (!s.worker || s.retire_due != nullptr || s.in_flight.empty() || queue_.empty()) return false;
+  const std::size_t ahead = s.in_flight.size() - 1;
+  if (ahead >= std::min(opts_.calls_ahead_per_worker, max_calls_ahead)) return false;
+  // Only while calls are short: then the hand-off a worker would wait for is a large part of a
+  // call, and a call held behind another waits little. Never behind one that has run long.
+  const double short_call = std::chrono::duration<double>(opts_.ahead_while_calls_under).count();
+  if (recent_call_seconds_ < 0 || recent_call_seconds_ > short_call) return false;
+  if (std::chrono::duration<double>(clock::now() - s.in_flight.front()->front_since).count() > short_call) return false;
+  // Retirement by calls stays exact: never more calls on a worker than it may serve.
+  if (opts_.max_calls_per_worker != 0 && s.calls + s.in_flight.size() >= opts_.max_calls_per_worker) return false;
+  std::size_t bytes = queue_.front()->frame.size();
+  if (bytes > ahead_frame_bytes) return false;
+  for (auto it = s.in_flight.begin() + 1; it != s.in_flight.end(); ++it) bytes += (*it)->frame.size();
+  if (bytes > max_ahead_bytes) return false;
+  // A worker that is free takes the call sooner than one busy with another.
+  for (const auto& other : slots_) {
+    if (other->state == phase::idle && other->worker) return false;
+  }
+  return true;
+}
+
+void pool_state::take_ahead(slot& s, outgoing& out) {
+  while (may_send_ahead(s)) {
+    std::shared_ptr<pool_job> job = std::move(queue_.front());
+    queue_.pop_front();
+    job->slot = &s;
+    s.in_flight.push_back(job);
+    out.calls.push_back(std::move(job));
+    ++waiting_ahead_;
+    ++stats_.calls_sent_ahead;
+  }
+  if (!out.calls.empty() && !out.deadline) out.deadline = s.in_flight.front()->deadline;
+}
+
+void pool_state::send_out(slot& s, outgoing& out) {
+  bool alive = true;
+  for (const std::shared_ptr<pool_job>& job : out.calls) {
+    // Past a worker's end the rest stay unsent: the reader of the call in front learns it.
+    if (alive) alive = job->sent = s.worker->send(job->frame, arguments_fd(*job), job->outcome, out.deadline);
+  }
+  out.sending.unlock();
+}
+
+void pool_state::requeue_behind(slot& s) {
+  while (s.in_flight.size() > 1) {
+    std::shared_ptr<pool_job> unstarted = std::move(s.in_flight.back());
+    s.in_flight.pop_back();
+    unstarted->sent = false;
+    unstarted->slot = nullptr;
+    unstarted->deadline.reset();
+    unstarted->outcome.pid = -1;
+    unstarted->outcome.running_on = nullptr;
+    unstarted->outcome.timed_out = false;
+    queue_.push_front(std::move(unstarted));
+    --waiting_ahead_;
+    ++stats_.calls_requeued;
+  }
 }
 
 bool pool_state::ensure_worker(slot& s, std::string& why) {
@@ -560,13 +714,36 @@ bool pool_state::ensure_worker(slot& s, std::string& why) {
   }
 }
 
-// Retires (or, when it is gone already, just releases) the slot's worker and starts the next.
-void pool_state::replace(slot& s, std::uint64_t pool_stats::*reason) {
+void pool_state::replace(slot& s, std::uint64_t pool_stats::*reason, runtime::call_outcome* ended) {
   std::unique_ptr<runtime::worker> old;
+  std::vector<std::shared_ptr<pool_job>> lost;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> sending(s.send_lock);  // a send under way ends first
+    if (ended != nullptr) {
+      // A worker runs its calls in order: with no byte of the failed call's reply, it started
+      // none behind it, and they run on the next worker. After an answer (a bad one) it may
+      // have started the next, so those end with it rather than run twice.
+      if (ended->reply.empty() && !ended->reply_mapping) {
+        requeue_behind(s);
+      } else {
+        lost.assign(s.in_flight.begin() + 1, s.in_flight.end());
+        s.in_flight.resize(1);
+        stats_.calls += lost.size();
+        waiting_ahead_ -= lost.size();
+        room_.notify_all();
+      }
+    }
+    s.retire_due = nullptr;
     old = std::move(s.worker);
     ++(stats_.*reason);
+  }
+  if (old && ended != nullptr) old->collect_end(*ended);
+  for (const std::shared_ptr<pool_job>& job : lost) {
+    job->outcome.pid = ended->pid;
+    job->outcome.status = ended->status;
+    keep_buffer(std::move(job->arguments));
+    finish(*job);
   }
   old.reset();
   std::string why;
@@ -574,10 +751,12 @@ void pool_state::replace(slot& s, std::uint64_t pool_stats::*reason) {
 }
 
 void pool_state::finish(pool_job& job) {
-  std::lock_guard<std::mutex> lock(job.mutex);
-  job.done = true;
-  job.signal_progress();
-  job.ended.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(job.mutex);
+    job.done = true;
+    job.signal_progress();
+  }
+  job.ended.notify_all();  // after the unlock, so a woken owner does not wait for the mutex
 }
 
 process_state_ptr submit(pool& p, const char* function_id, const argument_encoder& encoder) {

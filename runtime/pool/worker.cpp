@@ -7,11 +7,13 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <system_error>
@@ -29,6 +31,9 @@ namespace gofork::runtime {
 namespace {
 
 using clock = std::chrono::steady_clock;
+
+// A reply in a memfd passes one descriptor; more than a few waiting is a worker breaking the rules.
+constexpr std::size_t max_waiting_reply_descriptors = 4;
 
 // Waits until `fd` has `events` or the worker ends; false when it ended or `deadline` passed.
 bool wait_for(int fd, short events, int pidfd, std::optional<clock::time_point> deadline, bool& expired) {
@@ -68,6 +73,14 @@ worker::worker(const options& launch, zygote* from) {
   detail::process_state_ptr started = from != nullptr ? start_in(*from, c) : one_off_site().start(c);
   process_.reset(static_cast<child_process*>(started.release()));
   pidfd_ = process_->pid_fd.get();
+  // The reader's own descriptor of the channel: one it may close on a bad reply while another
+  // thread still sends on the channel's.
+  replies_ = std::make_unique<frame_stream>(unique_fd(::fcntl(process_->channel.get(), F_DUPFD_CLOEXEC, 0)), max_waiting_reply_descriptors);
+  if (!replies_->channel()) {
+    const int err = errno;
+    retire();
+    throw error(error_kind::spawn_failed, std::string("gofork: a pool worker's channel: ") + std::strerror(err));
+  }
 }
 
 void worker::kill(int sig) noexcept { ::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0); }
@@ -103,28 +116,30 @@ bool worker::receive(call_outcome& out, std::optional<clock::time_point> deadlin
   out.pid = process_->pid;
   out.running_on = this;
   bool expired = out.timed_out;
-  bool whole = false;
+  // Read in with the reply before it, this one may be whole already.
+  bool whole = sent && replies_->buffered() && read_reply(out, *replies_);
   // The reply, the worker's end or the deadline, whichever comes first.
-  while (sent && !whole && process_->channel) {
-    if (!wait_for(process_->channel.get(), POLLIN, pidfd_, deadline, expired)) break;
-    whole = read_reply(out, process_->channel);
+  while (sent && !whole && replies_->channel()) {
+    if (!wait_for(replies_->channel().get(), POLLIN, pidfd_, deadline, expired)) break;
+    whole = read_reply(out, *replies_);
   }
-  if (!whole) whole = read_reply(out, process_->channel);  // what a worker sent before it ended counts
+  if (!whole) whole = read_reply(out, *replies_);  // what a worker sent before it ended counts
   if (whole) {
     std::string why;
     if (parse_reply(out.reply_frame(), why)) {
       out.running_on = nullptr;
-      if (process_->channel) return true;
+      if (replies_->channel()) return true;
     } else {
       out.reply_malformed = true;
     }
   }
   out.timed_out = expired && !whole;
   kill(SIGKILL);
-  reap(&out);
   out.running_on = nullptr;
   return false;
 }
+
+void worker::collect_end(call_outcome& out) noexcept { reap(&out); }
 
 void worker::reap(call_outcome* out) noexcept {
   try {
@@ -137,6 +152,7 @@ void worker::reap(call_outcome* out) noexcept {
 
 void worker::retire() noexcept {
   if (!process_ || process_->status) return;
+  if (replies_) replies_->channel().reset();
   process_->channel.reset();  // the worker sees the end of its input and exits
   try {
     if (!process_->wait_until(clock::now() + std::chrono::seconds(10))) {

@@ -15,6 +15,7 @@
 
 #include "process/child_process.hpp"
 #include "process/process_state.hpp"
+#include "process/reply_reader.hpp"
 
 namespace gofork::runtime {
 
@@ -42,14 +43,18 @@ class worker {
   // Stops the worker (as retire()) if it still runs.
   ~worker();
 
-  // A call in two steps, which two threads may take in turn. send: the call frame (frame.hpp)
-  // and, for a "GFCM" frame, the memfd holding its arguments (else -1); false when the worker ended or `deadline` passed first. receive: the reply into `out`,
-  // killing the worker past `deadline`; true when the worker answered well and can serve
-  // again, false when it is gone (died, killed for a time-out or a bad reply, or `sent` was
-  // false), `out.status` then saying how it ended.
+  // A call in two steps. send: the call frame (frame.hpp) and, for a "GFCM" frame, the memfd
+  // holding its arguments (else -1); false when the worker ended or `deadline` passed first.
+  // receive: the next reply into `out`, killing the worker past `deadline`; true when the
+  // worker answered well and can serve again, false when it is gone (died, killed for a
+  // time-out or a bad reply, or `sent` was false) — collect_end then tells `out` how it ended.
+  // Calls go out in order, one sender at a time, and their replies come in that order; one
+  // thread may send while another receives.
   bool send(const std::string& frame, int arguments_fd, call_outcome& out,
             std::optional<std::chrono::steady_clock::time_point> deadline);
   bool receive(call_outcome& out, std::optional<std::chrono::steady_clock::time_point> deadline, bool sent);
+  // Reaps the worker that receive found gone, into `out.status`; once no thread sends to it.
+  void collect_end(call_outcome& out) noexcept;
 
   // Closes the channel, so the worker exits, and reaps it.
   void retire() noexcept;
@@ -63,6 +68,7 @@ class worker {
   void reap(call_outcome* out) noexcept;
 
   std::unique_ptr<child_process> process_;
+  std::unique_ptr<frame_stream> replies_;
   int pidfd_ = -1;  // process_'s, read by kill() without touching what the driver writes
 };
 

@@ -83,12 +83,12 @@ void note_read_failure(detail::process_state& s, const char* what, int err) {
   s.kill(SIGKILL);
 }
 
-bool read_reply(detail::process_state& s, unique_fd& channel) {
-  if (!channel || s.result_too_large || s.reply_malformed) return false;
-  note_read_failure(s, "reply", drain(channel, s.reply, [&s] { return announced_reply_size(s); },
-                                      [&s, &channel](char* buffer, std::size_t size) { return receive(s, channel, buffer, size); }));
+namespace {
+
+// What a reply's bytes so far say, once read: refused as soon as its first bytes show it is
+// bad or too big, not after buffering; a reply in a memfd mapped once its notice is whole.
+bool check_reply(detail::process_state& s, unique_fd& channel) {
   const bool whole = s.reply.size() >= reply_header_size && s.reply.size() == announced_reply_size(s);
-  // Refuse a bad or oversized reply as soon as its first bytes show it, not after buffering.
   if (s.descriptors_refused) {
     refuse_reply(s, "it passed more than one descriptor");
   } else if (s.reply.size() >= 4 && s.reply.compare(0, 4, "GFR1") != 0 && !reply_in_memfd(s)) {
@@ -115,7 +115,32 @@ bool read_reply(detail::process_state& s, unique_fd& channel) {
     channel.reset();  // nothing more is read from a process that broke the rules
     return false;
   }
-  return s.reply.size() >= reply_header_size && s.reply.size() == announced_reply_size(s);
+  return whole;
+}
+
+}  // namespace
+
+bool read_reply(detail::process_state& s, unique_fd& channel) {
+  if (!channel || s.result_too_large || s.reply_malformed) return false;
+  note_read_failure(s, "reply", drain(channel, s.reply, [&s] { return announced_reply_size(s); },
+                                      [&s, &channel](char* buffer, std::size_t size) { return receive(s, channel, buffer, size); }));
+  return check_reply(s, channel);
+}
+
+bool read_reply(detail::process_state& s, frame_stream& replies) {
+  unique_fd& channel = replies.channel();
+  if (!channel || s.result_too_large || s.reply_malformed) return false;
+  // Another reply may follow in the bytes read in: take no byte past this one's header before
+  // the header says how long it is.
+  const auto expected = [&s] {
+    return s.reply.size() < reply_header_size ? std::uint64_t{reply_header_size} : announced_reply_size(s);
+  };
+  note_read_failure(s, "reply", drain(channel, s.reply, expected,
+                                      [&replies](char* buffer, std::size_t size) { return replies.read_some(buffer, size); }));
+  if (replies.descriptors_overflowed()) s.descriptors_refused = true;
+  // The memfd of a reply in shared memory came with its notice's first byte, or before.
+  if (!s.passed_fd && s.reply.size() == memfd_notice_size && reply_in_memfd(s)) s.passed_fd = replies.take_descriptor();
+  return check_reply(s, channel);
 }
 
 }  // namespace gofork::runtime

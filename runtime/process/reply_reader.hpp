@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "channel/frame_stream.hpp"
 #include "process/process_state.hpp"
 #include "unique_fd.hpp"
 
@@ -52,6 +53,9 @@ int drain(unique_fd& fd, std::string& out);
 // Takes in what the channel has of the reply; true once a whole, acceptable reply is in hand.
 // On a violation it sets the state's flag, stops reading (`channel` is closed) and kills.
 bool read_reply(detail::process_state& s, unique_fd& channel);
+
+// As read_reply, for the next of a pool worker's replies, many in order on its channel.
+bool read_reply(detail::process_state& s, frame_stream& replies);
 
 // Stops listening to a process that broke the rules (`flag` says which), and ends it.
 void give_up_on(detail::process_state& s, bool& flag);
