@@ -119,8 +119,9 @@ class pool_state {
   // Starts the slot's worker if it has none; false (with `why`) if it cannot.
   bool ensure_worker(slot& s, std::string& why);
   // Retires (or, when it is gone already, collects) the slot's worker and starts the next.
-  // `ended`: the call the worker failed, whose outcome learns how it ended.
-  void replace(slot& s, std::uint64_t pool_stats::*reason, runtime::call_outcome* ended);
+  // `failed`: the call the worker failed, whose outcome learns how it ended. `answered`: the
+  // worker replied to its call in front, so it may have started the calls sent ahead behind.
+  void replace(slot& s, std::uint64_t pool_stats::*reason, runtime::call_outcome* failed, bool answered);
   static void finish(pool_job& job);
   // Big arguments travel in a memfd the worker maps. Once a worker has had one, the buffer is
   // never handed to anything but this pool's workers again (a worker lives on and could have
@@ -556,8 +557,9 @@ void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++stats_.calls;
-    if (attempted && !served) {
-      if (job.cancelled) job.outcome.cancelled = true;
+    if (attempted && (!served || s.worker->killed())) {
+      // Gone, or killed (a cancel) after a reply that came first, which the call keeps.
+      if (!served && job.cancelled) job.outcome.cancelled = true;
       replace_for = &pool_stats::workers_lost;
     } else if (served) {
       const double took = std::chrono::duration<double>(clock::now() - job.front_since).count();
@@ -574,7 +576,10 @@ void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
       if (s.retire_due != nullptr && s.in_flight.size() == 1) replace_for = s.retire_due;
     }
   }
-  if (replace_for != nullptr) replace(s, replace_for, attempted && !served ? &job.outcome : nullptr);
+  if (replace_for != nullptr) {
+    const bool answered = !job.outcome.reply.empty() || job.outcome.reply_mapping;
+    replace(s, replace_for, attempted && !served ? &job.outcome : nullptr, answered);
+  }
   keep_buffer(std::move(job.arguments));  // the worker unmapped it before replying, or is reaped
   std::shared_ptr<pool_job> next;
   outgoing out;
@@ -714,34 +719,33 @@ bool pool_state::ensure_worker(slot& s, std::string& why) {
   }
 }
 
-void pool_state::replace(slot& s, std::uint64_t pool_stats::*reason, runtime::call_outcome* ended) {
+void pool_state::replace(slot& s, std::uint64_t pool_stats::*reason, runtime::call_outcome* failed, bool answered) {
   std::unique_ptr<runtime::worker> old;
   std::vector<std::shared_ptr<pool_job>> lost;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     std::lock_guard<std::mutex> sending(s.send_lock);  // a send under way ends first
-    if (ended != nullptr) {
-      // A worker runs its calls in order: with no byte of the failed call's reply, it started
-      // none behind it, and they run on the next worker. After an answer (a bad one) it may
-      // have started the next, so those end with it rather than run twice.
-      if (ended->reply.empty() && !ended->reply_mapping) {
-        requeue_behind(s);
-      } else {
-        lost.assign(s.in_flight.begin() + 1, s.in_flight.end());
-        s.in_flight.resize(1);
-        stats_.calls += lost.size();
-        waiting_ahead_ -= lost.size();
-        room_.notify_all();
-      }
+    // A worker runs its calls in order: one that never answered its call in front started
+    // none behind it, and they run on the next worker. One that answered may have started the
+    // next, so those end with it rather than run twice.
+    if (!answered) {
+      requeue_behind(s);
+    } else if (s.in_flight.size() > 1) {
+      lost.assign(s.in_flight.begin() + 1, s.in_flight.end());
+      s.in_flight.resize(1);
+      stats_.calls += lost.size();
+      waiting_ahead_ -= lost.size();
+      room_.notify_all();
     }
     s.retire_due = nullptr;
     old = std::move(s.worker);
     ++(stats_.*reason);
   }
-  if (old && ended != nullptr) old->collect_end(*ended);
+  runtime::call_outcome end;
+  if (old && (failed != nullptr || !lost.empty())) old->collect_end(failed != nullptr ? *failed : end);
   for (const std::shared_ptr<pool_job>& job : lost) {
-    job->outcome.pid = ended->pid;
-    job->outcome.status = ended->status;
+    job->outcome.pid = old ? old->pid() : -1;
+    job->outcome.status = failed != nullptr ? failed->status : end.status;
     keep_buffer(std::move(job->arguments));
     finish(*job);
   }

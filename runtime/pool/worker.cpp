@@ -83,7 +83,10 @@ worker::worker(const options& launch, zygote* from) {
   }
 }
 
-void worker::kill(int sig) noexcept { ::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0); }
+void worker::kill(int sig) noexcept {
+  if (sig == SIGKILL) killed_ = true;
+  ::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0);
+}
 
 worker::~worker() { retire(); }
 

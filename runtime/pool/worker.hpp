@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -60,6 +61,9 @@ class worker {
   void retire() noexcept;
   // Safe from any thread while the worker object lives (its pidfd stays open until then).
   void kill(int sig) noexcept;
+  // Sent SIGKILL (a cancel, a time-out, a bad reply): it serves no more calls, even one whose
+  // reply came first.
+  bool killed() const noexcept { return killed_; }
   pid_t pid() const noexcept { return process_->pid; }
   std::size_t resident_bytes() const noexcept;
 
@@ -70,6 +74,7 @@ class worker {
   std::unique_ptr<child_process> process_;
   std::unique_ptr<frame_stream> replies_;
   int pidfd_ = -1;  // process_'s, read by kill() without touching what the driver writes
+  std::atomic<bool> killed_{false};
 };
 
 }  // namespace gofork::runtime

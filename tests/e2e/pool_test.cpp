@@ -64,6 +64,12 @@ int answer_junk() {
 std::vector<std::uint8_t> echo(std::vector<std::uint8_t> bytes) { return bytes; }
 int counter = 0;
 int count_calls() { return ++counter; }
+// Blocks until the test opens the FIFO at `path` for writing.
+int wait_for_writer(std::string path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) ::close(fd);
+  return own_pid();
+}
 int descriptors_open() { return gofork_test::count_open_descriptors(); }
 int request_buffers_mapped() {
   std::ifstream maps("/proc/self/maps");
@@ -357,6 +363,109 @@ TEST(pool, shutdown_finishes_the_calls_and_leaves_nothing_behind) {
   EXPECT_EQ(gofork_test::count_open_descriptors(), before);
 }
 
+// Calls sent ahead to a busy worker, made certain here however slow the machine: any call
+// counts as short.
+gofork::pool_options sending_ahead() {
+  gofork::pool_options o;
+  o.ahead_while_calls_under = std::chrono::hours(1);
+  return o;
+}
+
+// A FIFO a call blocks on (wait_for_writer) until the test opens it: a call that ends when told.
+struct gate {
+  std::string path = "/tmp/gofork-pool-gate-" + std::to_string(::getpid());
+  gate() { EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0) << std::strerror(errno); }
+  ~gate() { ::unlink(path.c_str()); }
+  void open() const {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);  // returns once the call opened it
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    ::close(fd);
+  }
+};
+
+TEST(pool, calls_sent_ahead_to_a_worker_that_dies_run_on_its_replacement) {
+  gofork::pool workers(1, sending_ahead());
+  const int first = gofork::fork<int>(workers, "own_pid").get();
+  auto running = gofork::fork(workers, "pause_forever");
+  auto behind = gofork::fork<int>(workers, "own_pid");
+  auto behind_too = gofork::fork<int>(workers, "square", 7);
+  EXPECT_EQ(workers.stats().calls_sent_ahead, 2u) << "both went to the busy worker's channel";
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  auto e = expect_error([&] { running.get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::child_signaled) << e.what();
+  const int second = behind.get();
+  EXPECT_NE(second, first) << "run by the replacement, not lost with the worker";
+  EXPECT_EQ(behind_too.get(), 49);
+  const gofork::pool_stats stats = workers.stats();
+  EXPECT_EQ(stats.calls_requeued, 2u);
+  EXPECT_EQ(stats.workers_lost, 1u);
+  EXPECT_EQ(stats.calls, 4u);
+
+  gofork::pool_options none = sending_ahead();
+  none.calls_ahead_per_worker = 0;
+  gofork::pool in_step(1, none);
+  (void)gofork::fork<int>(in_step, "own_pid").get();
+  auto hold = gofork::fork(in_step, "pause_forever");
+  auto queued = gofork::fork<int>(in_step, "square", 3);
+  EXPECT_EQ(in_step.stats().calls_sent_ahead, 0u);
+  hold.cancel();
+  EXPECT_EQ(queued.get(), 9);
+}
+
+TEST(pool, a_call_sent_ahead_of_a_bad_answer_fails_with_its_worker_rather_than_run_twice) {
+  gofork::pool workers(1, sending_ahead());
+  EXPECT_EQ(gofork::fork<int>(workers, "square", 1).get(), 1);
+  auto junk = gofork::fork<int>(workers, "answer_junk");
+  auto behind = gofork::fork<int>(workers, "count_calls");
+  EXPECT_EQ(workers.stats().calls_sent_ahead, 1u);
+  EXPECT_EQ(expect_error([&] { junk.get(); }).kind(), gofork::error_kind::protocol);
+  // The worker answered, so it may have started the next call: that one ends with it.
+  auto e = expect_error([&] { behind.get(); });
+  EXPECT_EQ(e.kind(), gofork::error_kind::child_signaled) << e.what();
+  EXPECT_NE(std::string(e.what()).find("SIGKILL"), std::string::npos) << e.what();
+  EXPECT_EQ(workers.stats().calls_requeued, 0u);
+  EXPECT_EQ(gofork::fork<int>(workers, "count_calls").get(), 1) << "a fresh worker";
+}
+
+TEST(pool, a_cancelled_call_sent_ahead_ends_when_its_worker_reaches_it) {
+  gate g;
+  gofork::pool_options o = sending_ahead();
+  o.queue_limit = 1;
+  gofork::pool workers(1, o);
+  const int first = gofork::fork<int>(workers, "own_pid").get();
+  auto front = gofork::fork<int>(workers, "wait_for_writer", g.path);
+  auto behind = gofork::fork(workers, "pause_forever");
+  EXPECT_EQ(workers.stats().calls_sent_ahead, 1u);
+  // Sent ahead, it still waits, and counts against queue_limit as a queued call.
+  EXPECT_FALSE(gofork::try_fork<int>(workers, "square", 2).has_value());
+  behind.cancel();
+  EXPECT_FALSE(behind.ready()) << "its worker is still busy with the call in front";
+  g.open();
+  EXPECT_EQ(front.get(), first);
+  EXPECT_EQ(expect_error([&] { behind.get(); }).kind(), gofork::error_kind::cancelled);
+  EXPECT_NE(gofork::fork<int>(workers, "own_pid").get(), first) << "its worker was ended for it";
+}
+
+// Big arguments and results travel in memfds, one descriptor each on the channel: sent ahead,
+// each still finds its own, both ways.
+TEST(pool, big_arguments_and_results_sent_ahead_keep_their_own_memfds) {
+  gate g;
+  gofork::pool workers(1, sending_ahead());
+  const int first = gofork::fork<int>(workers, "own_pid").get();
+  auto front = gofork::fork<int>(workers, "wait_for_writer", g.path);
+  const std::vector<std::uint8_t> a(std::size_t{1} << 20, 'a'), b(std::size_t{3} << 19, 'b');
+  auto first_byte = gofork::fork<std::vector<int>>(workers, "byte_and_pid", a, std::uint64_t{5});
+  auto echoed = gofork::fork<std::vector<std::uint8_t>>(workers, "echo", b);
+  auto echoed_too = gofork::fork<std::vector<std::uint8_t>>(workers, "echo", a);
+  EXPECT_EQ(workers.stats().calls_sent_ahead, 3u);
+  g.open();
+  EXPECT_EQ(front.get(), first);
+  EXPECT_EQ(first_byte.get(), (std::vector<int>{'a', first}));
+  EXPECT_EQ(echoed.get(), b);
+  EXPECT_EQ(echoed_too.get(), a);
+  EXPECT_EQ(gofork::fork<int>(workers, "own_pid").get(), first) << "the worker served them all";
+}
+
 TEST(pool, the_queue_limit_holds_submitters_back) {
   gofork::pool_options o;
   o.queue_limit = 1;
@@ -434,6 +543,7 @@ int main(int argc, char** argv) {
   gofork::register_function("descriptors_open", &descriptors_open);
   gofork::register_function("request_buffers_mapped", &request_buffers_mapped);
   gofork::register_function("byte_and_pid", &byte_and_pid);
+  gofork::register_function("wait_for_writer", &wait_for_writer);
   gofork::init(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "--own-a-pool") own_a_pool();
   testing::InitGoogleTest(&argc, argv);
