@@ -9,10 +9,11 @@
 
 namespace gofork::runtime {
 
-ssize_t frame_stream::read_some(char* out, std::size_t size) {
+ssize_t frame_stream::read_some(char* out, std::size_t size, bool exact) {
   if (begin_ == end_) {
     bool truncated = false;
-    const ssize_t r = receive_with_descriptors(channel_.get(), buffer_.data(), buffer_.size(), truncated, [this](int fd) {
+    char* into = exact ? out : buffer_.data();
+    const ssize_t r = receive_with_descriptors(channel_.get(), into, exact ? size : buffer_.size(), truncated, [this](int fd) {
       if (descriptors_.size() < max_waiting_) {
         descriptors_.emplace_back(fd);
       } else {
@@ -21,7 +22,7 @@ ssize_t frame_stream::read_some(char* out, std::size_t size) {
       }
     });
     if (truncated) overflowed_ = true;
-    if (r <= 0) return r;
+    if (r <= 0 || exact) return r;
     begin_ = 0;
     end_ = static_cast<std::size_t>(r);
   }

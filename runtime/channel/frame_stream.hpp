@@ -21,7 +21,8 @@ class frame_stream {
       : channel_(std::move(channel)), buffer_(std::size_t{64} << 10), max_waiting_(max_waiting_descriptors) {}
 
   // As recv(2) on the channel (blocking or not, as it is), from what was read in before first.
-  ssize_t read_some(char* out, std::size_t size);
+  // `exact`: with nothing read in, read no more than `size` bytes.
+  ssize_t read_some(char* out, std::size_t size, bool exact = false);
   // Bytes read in and not yet handed out: the next frame may be whole without a read.
   bool buffered() const noexcept { return begin_ != end_; }
   // The next descriptor that came, if any.
