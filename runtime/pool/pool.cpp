@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <condition_variable>
 #include <deque>
@@ -107,7 +106,8 @@ class pool_state {
   // the slot (one sent ahead, or the queue's first) given a reader, the future told.
   void conclude(slot& s, pool_job& job, bool attempted, bool served);
   // Under mutex_, with `out`'s lock held: moves the queued calls that may go out ahead on the
-  // slot's worker now (may_send_ahead) into its `in_flight` and `out`.
+  // slot's worker now (may_send_ahead) into its `in_flight` and `out`, and bounds the sends by
+  // the front call's deadline.
   void take_ahead(slot& s, outgoing& out);
   bool may_send_ahead(const slot& s) const;
   // Without mutex_: writes `out`'s calls, then releases the send lock.
@@ -538,7 +538,6 @@ void pool_state::run(slot& s, const std::shared_ptr<pool_job>& job) {
       if (opts_.call_timeout) job->deadline = deadline_after(*opts_.call_timeout);
       out.calls.push_back(job);
       take_ahead(s, out);
-      out.deadline = job->deadline;
     }
   }
   if (!started) {
@@ -610,10 +609,7 @@ void pool_state::conclude(slot& s, pool_job& job, bool attempted, bool served) {
       next->front_since = clock::now();
       if (opts_.call_timeout) next->deadline = deadline_after(*opts_.call_timeout);
       if (next->cancelled && s.worker) s.worker->kill(SIGKILL);  // cancelled while sent ahead
-      if (out.sending) {
-        take_ahead(s, out);
-        out.deadline = next->deadline;
-      }
+      if (out.sending) take_ahead(s, out);
     }
   }
   // The next calls go out before this one's owner is woken: a wake-up may preempt this thread,
@@ -674,7 +670,7 @@ void pool_state::take_ahead(slot& s, outgoing& out) {
     ++waiting_ahead_;
     ++stats_.calls_sent_ahead;
   }
-  if (!out.calls.empty() && !out.deadline) out.deadline = s.in_flight.front()->deadline;
+  if (!out.calls.empty()) out.deadline = s.in_flight.front()->deadline;
 }
 
 void pool_state::send_out(slot& s, outgoing& out) {
